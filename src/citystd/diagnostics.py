@@ -1,0 +1,232 @@
+"""Diagnostics: one record type for every problem citystd reports, and the catalogue of rules.
+
+Every finding — a YAML syntax error, an unknown key, a cell that is not a number — is a
+:class:`Diagnostic` with a stable rule code (``S101``), a severity, a location a person can find
+(``file:line:col`` or ``file › sheet!D12``), a bilingual message and an optional bilingual hint.
+Findings are collected, never raised one at a time, so a user sees every problem in one run.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from enum import Enum
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A rule of the catalogue: stable code, dotted name, default severity, bilingual title."""
+
+    code: str
+    name: str
+    severity: Severity
+    en: str
+    zh: str
+
+
+def _r(code: str, name: str, en: str, zh: str, severity: Severity = Severity.ERROR) -> Rule:
+    return Rule(code, name, severity, en, zh)
+
+
+W = Severity.WARNING
+
+#: The rule catalogue. Codes are stable forever: add new ones, never renumber.
+RULES: dict[str, Rule] = {
+    r.code: r
+    for r in [
+        # Y: reading YAML files
+        _r("Y001", "yaml.syntax", "YAML syntax error", "YAML 语法错误"),
+        _r("Y002", "yaml.duplicate-key", "duplicate key in a mapping", "映射中键重复"),
+        _r(
+            "Y003",
+            "yaml.implicit-conversion",
+            "unquoted value that YAML 1.1 silently converts",
+            "未加引号的值会被 YAML 1.1 隐式转换",
+        ),
+        _r("Y004", "yaml.unreadable", "file cannot be read as a YAML text file", "文件无法作为 YAML 文本读取"),
+        _r("Y005", "yaml.too-complex", "YAML too large, too deep or alias bomb", "YAML 过大、嵌套过深或别名炸弹"),
+        _r("Y006", "file.format-version", "missing or unsupported `citystd:` format version", "缺少或不支持的 `citystd:` 格式版本"),
+        # S: shape of the documents (the pydantic models)
+        _r("S101", "schema.unknown-key", "unknown key", "未知键"),
+        _r("S102", "schema.type", "value of the wrong type", "值类型错误"),
+        _r("S103", "schema.missing-key", "required key missing", "缺少必填键"),
+        _r("S104", "schema.missing-translation", "missing zh or en text", "缺少中文或英文文本"),
+        _r("S105", "schema.invalid-id", "id does not match ^[a-z][a-z0-9_]*$", "标识符不符合 ^[a-z][a-z0-9_]*$"),
+        _r("S106", "schema.invalid-value", "value not allowed here", "取值不被允许"),
+        # R: references between objects
+        _r("R201", "ref.duplicate-id", "id defined more than once", "标识符重复定义"),
+        _r("R202", "ref.unknown-domain", "indicator refers to an unknown domain", "指标引用了未知领域"),
+        _r("R203", "ref.unknown-variable", "formula uses an unknown variable", "公式使用了未知变量"),
+        _r("R204", "ref.unknown-indicator", "framework refers to an unknown indicator", "框架引用了未知指标"),
+        _r("R205", "ref.cycle", "indicators depend on each other in a cycle", "指标之间存在循环依赖"),
+        # F: formulas
+        _r("F301", "formula.syntax", "formula cannot be parsed", "公式无法解析"),
+        _r("F302", "formula.function", "unknown function or wrong number of arguments", "未知函数或参数个数错误"),
+        # N: numbers of an indicator
+        _r("N401", "range.order", "range lower bound above upper bound", "取值范围下限大于上限"),
+        _r("N402", "goalposts.equal", "goalposts worst and best are equal", "目标值区间的最差值与最佳值相等"),
+        _r("N403", "goalposts.direction", "goalposts contradict the direction", "目标值区间与指标方向矛盾"),
+        _r("N404", "thresholds.order", "thresholds out of order for the direction", "评级阈值顺序与指标方向不符"),
+        _r("N405", "target.range", "target outside the valid range", "目标值超出有效范围"),
+        _r("N406", "direction.target", "direction `target` needs a target value", "方向为 `target` 时必须给出目标值"),
+        _r("N407", "bounds.range", "goalposts or thresholds outside the valid range", "目标值区间或阈值超出有效范围"),
+        # T: frameworks
+        _r("T501", "framework.duplicate-node", "node id used twice in a tree", "树中节点标识符重复"),
+        _r("T502", "framework.empty-node", "node without children", "节点没有子节点"),
+        _r("T503", "framework.negative-weight", "negative weight", "权重为负"),
+        _r("T504", "framework.version", "version is not semver (MAJOR.MINOR.PATCH)", "版本号不符合语义化版本 (MAJOR.MINOR.PATCH)"),
+        _r("T505", "pipeline.unknown-method", "unknown pipeline step or method", "未知的流程步骤或方法"),
+        _r("T506", "pipeline.unknown-parameter", "unknown parameter of a pipeline step", "流程步骤的未知参数"),
+        _r("T507", "pipeline.parameter-value", "invalid parameter value", "流程参数取值无效"),
+        _r("T508", "framework.override", "override for an indicator the framework does not use", "覆盖项针对框架未使用的指标"),
+        _r("T509", "framework.duplicate-indicator", "indicator appears twice in a tree", "指标在树中出现两次"),
+        # W: advisories (warnings; --strict makes them errors)
+        _r("W601", "library.unused-indicator", "indicator used by no framework", "指标未被任何框架使用", W),
+        _r("W602", "source.no-clause", "source without a clause", "来源未注明条款", W),
+        _r("W603", "library.unused-variable", "variable used by no formula", "变量未被任何公式使用", W),
+        # D: city data files (readers and data checks)
+        _r("D701", "data.unreadable", "data file cannot be read", "数据文件无法读取"),
+        _r("D702", "data.no-city-column", "no column identifies the cities", "找不到标识城市的列"),
+        _r("D703", "data.unknown-column", "column matches no variable or indicator", "列名与任何变量或指标都不匹配", W),
+        _r("D704", "data.duplicate-row", "the same city and year appear twice", "同一城市同一年份出现两次"),
+        _r("D705", "data.not-a-number", "value is not a number", "数值无法识别"),
+        _r("D706", "data.excel-error", "Excel error value read as missing", "Excel 错误值按缺失处理", W),
+        _r("D707", "data.out-of-range", "value outside the valid range", "数值超出有效范围"),
+        _r("D708", "data.division-by-zero", "formula divides by zero", "公式出现除以零", W),
+        _r("D709", "data.missing-variable", "variable the framework needs is absent", "框架所需变量缺失", W),
+        _r("D710", "data.ragged-row", "row has more cells than the header", "行的单元格数多于表头"),
+        _r("D711", "data.empty", "no data rows", "没有数据行"),
+        _r("D712", "data.layout", "table layout cannot be recognised", "无法识别表格布局"),
+        _r("D713", "data.bad-year", "year is not a whole number", "年份不是整数"),
+        _r("D714", "data.year-jump", "suspicious jump between years", "年度间数值异常跳变", W),
+        _r("D715", "data.unit-scale", "value looks off by a power of ten", "数值疑似量级（单位）错误", W),
+        # E: methods of the scoring engine
+        _r("E801", "method.undefined", "method undefined for this data", "该方法对此数据无定义"),
+        _r("E802", "method.nonpositive", "geometric/harmonic aggregation needs positive values", "几何/调和平均需要正值"),
+        _r("E803", "method.ahp", "AHP matrix not reciprocal or inconsistent", "AHP 判断矩阵不互反或不一致"),
+        _r("E804", "method.all-missing", "indicator has no data", "指标没有任何数据", W),
+        _r("E805", "method.no-target", "indicator has no target", "指标没有目标值"),
+        _r("E806", "method.no-goalposts", "indicator has no goalposts", "指标没有目标值区间（goalposts）"),
+        _r("E807", "method.no-thresholds", "indicator has no thresholds", "指标没有评级阈值"),
+        _r("E808", "method.constant", "indicator is constant across units", "指标在各单元间为常数", W),
+        _r("E809", "method.screened", "unit dropped by screening", "单元被筛除", W),
+        # U: usage and internal problems (exit code 2)
+        _r("U901", "usage.path", "path does not exist or cannot be read", "路径不存在或无法读取"),
+        _r("U902", "usage.empty", "no YAML files found", "未找到 YAML 文件"),
+    ]
+}
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a finding is, as the user sees it. Lines, columns and rows are 1-based."""
+
+    file: str | None = None
+    line: int | None = None
+    col: int | None = None
+    sheet: str | None = None
+    cell: str | None = None  # spreadsheet reference like "D12"
+
+    def __str__(self) -> str:
+        if self.file is None:
+            return "<input>"
+        if self.sheet is not None or self.cell is not None:
+            where = f"{self.sheet}!{self.cell}" if self.sheet else (self.cell or "")
+            return f"{self.file} › {where}" if where else self.file
+        if self.line is None:
+            return self.file
+        if self.col is None:
+            return f"{self.file}:{self.line}"
+        return f"{self.file}:{self.line}:{self.col}"
+
+
+@dataclass(frozen=True)
+class Msg:
+    """A bilingual message."""
+
+    en: str
+    zh: str
+
+    def get(self, lang: str) -> str:
+        return self.zh if lang == "zh" else self.en
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    code: str
+    message: Msg
+    location: Location = field(default_factory=Location)
+    hint: Msg | None = None
+    severity: Severity | None = None  # None: the rule's default
+
+    @property
+    def rule(self) -> Rule:
+        return RULES[self.code]
+
+    @property
+    def level(self) -> Severity:
+        return self.severity or self.rule.severity
+
+    def escalated(self) -> Diagnostic:
+        return replace(self, severity=Severity.ERROR)
+
+    def sort_key(self) -> tuple:
+        loc = self.location
+        return (loc.file or "", loc.line or 0, loc.col or 0, self.code)
+
+    def to_dict(self, lang: str = "en") -> dict:
+        loc = self.location
+        out: dict = {
+            "code": self.code,
+            "rule": self.rule.name,
+            "severity": self.level.value,
+            "file": loc.file,
+            "line": loc.line,
+            "col": loc.col,
+            "message": self.message.get(lang),
+            "hint": self.hint.get(lang) if self.hint else None,
+        }
+        if loc.sheet is not None or loc.cell is not None:
+            out["sheet"], out["cell"] = loc.sheet, loc.cell
+        return out
+
+
+def did_you_mean(word: str, candidates: Iterable[str], n: int = 1) -> list[str]:
+    """Close matches of ``word`` among ``candidates`` (case-insensitive), best first."""
+    cands = list(dict.fromkeys(candidates))
+    lowered = {c.lower(): c for c in cands}
+    hits = difflib.get_close_matches(word.lower(), list(lowered), n=n, cutoff=0.6)
+    return [lowered[h] for h in hits]
+
+
+def suggestion(word: str, candidates: Iterable[str]) -> Msg | None:
+    """A bilingual "did you mean" hint, or None when nothing is close."""
+    hits = did_you_mean(word, candidates)
+    if not hits:
+        return None
+    return Msg(f"did you mean '{hits[0]}'?", f"是否应为 '{hits[0]}'？")
+
+
+def has_errors(diagnostics: Iterable[Diagnostic]) -> bool:
+    return any(d.level is Severity.ERROR for d in diagnostics)
+
+
+class CitystdError(Exception):
+    """An error that stops a command, carrying the diagnostic to show (never a traceback)."""
+
+    def __init__(self, diagnostic: Diagnostic, exit_code: int = 1) -> None:
+        super().__init__(diagnostic.message.en)
+        self.diagnostic = diagnostic
+        self.exit_code = exit_code
+
+
+def error(code: str, en: str, zh: str, location: Location | None = None,
+          hint: Msg | None = None, exit_code: int = 1) -> CitystdError:
+    """Build a :class:`CitystdError` in one call: ``raise error("E801", "…", "…")``."""
+    return CitystdError(Diagnostic(code, Msg(en, zh), location or Location(), hint), exit_code)
