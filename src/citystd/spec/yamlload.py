@@ -159,7 +159,7 @@ class _Builder:
                     key = str(getattr(key_node, "value", "?"))
                 kpos = _pos(key_node)
                 if key in seen:
-                    line, col = seen[key]
+                    line, _col = seen[key]
                     self.diagnostics.append(Diagnostic(
                         "Y002",
                         Msg(f"duplicate key '{key}' (first at line {line})", f"键 '{key}' 重复（首次出现在第 {line} 行）"),
