@@ -1,5 +1,46 @@
-"""The citystd command line (placeholder until the commands land)."""
+"""The citystd command line: a thin Typer layer over :mod:`citystd.spec` and the engine.
+
+Each command lives in its own module and imports what it needs inside the function, so that
+``citystd --help`` stays fast (no pandas, no pydantic at start-up).
+"""
+
+from __future__ import annotations
+
+import typer
+
+from citystd import __version__
+from citystd.cli import browse, schema, validate
+
+app = typer.Typer(
+    name="citystd",
+    help="City indicator standards made executable — validate indicator libraries, browse them, "
+    "and score cities. / 城市指标标准工具：校验、浏览指标库并为城市评分。",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
 
 
-def main() -> None:  # replaced by the Typer app
-    raise SystemExit(0)
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"citystd {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", help="Show the version and exit.", callback=_version,
+                                 is_eager=True),
+) -> None:
+    """citystd: city indicator standards made executable."""
+
+
+app.command("validate")(validate.validate_command)
+app.command("schema")(schema.schema_command)
+app.add_typer(browse.indicators_app, name="indicators")
+app.add_typer(browse.frameworks_app, name="frameworks")
+
+
+def main() -> None:
+    app()

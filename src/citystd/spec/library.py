@@ -79,6 +79,9 @@ def find_files(paths: list[Path]) -> tuple[list[tuple[Path, str]], list[Diagnost
                 and not any(part.startswith(".") for part in f.relative_to(p).parts)
             )
             found.extend((f, _display(f)) for f in files)
+            if not files:
+                diags.append(Diagnostic("U902", Msg(f"no YAML files (*.yaml, *.yml) in {p}", f"{p} 中没有 YAML 文件"),
+                                        Location(_display(p))))
         elif p.is_file():
             found.append((p, _display(p)))
         else:
@@ -244,12 +247,13 @@ def _translate(exc: ValidationError, model: type[BaseModel], raw: Any, pos: Posi
             continue
         seen.add((full, etype))
         got = err.get("input")
-        if etype in ("string_type",) and full in pos.implicit:
+        if etype in ("string_type", "literal_error", "enum") and full in pos.implicit:
             text = pos.implicit[full]
+            kind_en, kind_zh = _yaml_kind(got)
             out.append(Diagnostic(
                 "Y003",
-                Msg(f"{where}: unquoted {text} is read by YAML as {got!r}, not the text '{text}'",
-                    f"{where}：未加引号的 {text} 会被 YAML 读成 {got!r}，而不是文本 '{text}'"),
+                Msg(f"{where}: unquoted {text} is read by YAML as the {kind_en} {got!r}, not the text '{text}'",
+                    f"{where}：未加引号的 {text} 会被 YAML 读成{kind_zh} {got!r}，而不是文本 '{text}'"),
                 pos.locate(full),
                 Msg(f"quote it: '{text}'", f"请加引号：'{text}'"),
             ))
@@ -295,8 +299,55 @@ def _translate(exc: ValidationError, model: type[BaseModel], raw: Any, pos: Posi
         hint = None
         if etype == "literal_error" and isinstance(got, str):
             hint = suggestion(got, re.findall(r"'([^']*)'", str(err.get("ctx", {}).get("expected", ""))))
-        out.append(Diagnostic(code, Msg(f"{where}: {msg}{shown}", f"{where}：{msg}{shown}"), pos.locate(full), hint))
+        zh = _zh_message(etype, err.get("ctx") or {}, msg)
+        out.append(Diagnostic(code, Msg(f"{where}: {msg}{shown}", f"{where}：{zh}{shown}"), pos.locate(full), hint))
     return out
+
+
+_ZH_ERRORS = {
+    "float_parsing": "应为数字",
+    "float_type": "应为数字",
+    "int_parsing": "应为整数",
+    "int_type": "应为整数",
+    "int_from_float": "应为整数",
+    "string_type": "应为文本",
+    "bool_parsing": "应为布尔值（true 或 false）",
+    "bool_type": "应为布尔值（true 或 false）",
+    "list_type": "应为列表",
+    "tuple_type": "应为列表",
+    "dict_type": "应为映射",
+    "model_type": "应为映射",
+    "model_attributes_type": "应为映射",
+    "too_short": "元素个数过少",
+    "too_long": "元素个数过多",
+    "literal_error": "取值应为 {expected}",
+    "greater_than": "应大于 {gt}",
+    "greater_than_equal": "应大于或等于 {ge}",
+    "less_than": "应小于 {lt}",
+    "less_than_equal": "应小于或等于 {le}",
+    "union_tag_invalid": "无法识别的条目",
+    "string_too_short": "文本不能为空",
+    "finite_number": "应为有限数字",
+}
+
+
+def _zh_message(etype: str, ctx: dict[str, Any], en: str) -> str:
+    """A Chinese rendering of a pydantic error (the English text is pydantic's own)."""
+    template = _ZH_ERRORS.get(etype)
+    if template is None:
+        return f"取值无效（{en}）"
+    try:
+        return template.format(**{k: str(v) for k, v in ctx.items()})
+    except (KeyError, IndexError):
+        return template
+
+
+def _yaml_kind(value: Any) -> tuple[str, str]:
+    if isinstance(value, bool):
+        return "boolean", "布尔值"
+    if isinstance(value, (int, float)):
+        return "number", "数字"
+    return "value", "值"
 
 
 def _id_hint(got: Any) -> Msg | None:

@@ -39,6 +39,16 @@ class Positions:
     keys: dict[Path_, tuple[int, int]] = field(default_factory=dict)
     #: plain (unquoted) scalars that YAML resolved to a non-string, with their source text
     implicit: dict[Path_, str] = field(default_factory=dict)
+    #: scalar styles other than plain: "'", '"', "|", ">"
+    styles: dict[Path_, str] = field(default_factory=dict)
+
+    def text_column(self, path: Path_, offset: int) -> Location:
+        """Location of the 1-based character ``offset`` inside the scalar at ``path``."""
+        loc = self.locate(path)
+        style = self.styles.get(path)
+        if path not in self.values or style in ("|", ">") or loc.col is None:
+            return loc
+        return Location(loc.file, loc.line, loc.col + offset - 1 + (1 if style in ("'", '"') else 0))
 
     def locate(self, path: Path_, *, key: bool = False) -> Location:
         """The location of ``path``, or of its deepest existing ancestor.
@@ -119,15 +129,20 @@ def load_yaml_text(text: str, name: str = "<string>") -> tuple[Any, Positions, l
         data = builder.build(root, (), 0)
     except YamlTooComplex as exc:
         line, col = exc.args[1] if len(exc.args) > 1 else (None, None)
+        hint = _HINTS.get(exc.args[0])
         return None, pos, [Diagnostic("Y005", Msg(exc.args[0], _ZH_TOO_COMPLEX.get(exc.args[0], "YAML 过于复杂")),
-                                      Location(name, line, col),
-                                      Msg("YAML anchors and aliases may not expand into huge documents",
-                                          "YAML 锚点与别名不得展开成超大文档"))]
+                                      Location(name, line, col), hint)]
     return data, pos, builder.diagnostics
 
 
 _TOO_DEEP = f"YAML nested deeper than {MAX_DEPTH} levels"
 _TOO_MANY = f"YAML expands to more than {MAX_NODES:,} values (alias bomb?)"
+_HINTS = {
+    _TOO_MANY: Msg("YAML anchors and aliases may not expand into huge documents",
+                   "YAML 锚点与别名不得展开成超大文档"),
+    _TOO_DEEP: Msg("a library file is a flat list of items; nest at most a few levels",
+                   "指标库文件应为扁平的条目列表，嵌套层级不宜过深"),
+}
 _ZH_TOO_COMPLEX = {
     _TOO_DEEP: f"YAML 嵌套超过 {MAX_DEPTH} 层",
     _TOO_MANY: f"YAML 展开后超过 {MAX_NODES:,} 个值（别名炸弹？）",
@@ -174,7 +189,9 @@ class _Builder:
         if isinstance(node, yaml.SequenceNode):
             return [self.build(v, (*path, i), depth + 1) for i, v in enumerate(node.value)]
         value = self.scalar(node)
-        if node.style is None and not isinstance(value, str) and value is not None:
+        if node.style:
+            self.pos.styles[path] = node.style
+        if not node.style and not isinstance(value, str) and value is not None:
             self.pos.implicit[path] = node.value
         return value
 

@@ -1,0 +1,98 @@
+"""Shared pieces of the command line: consoles, language, exit codes, error handling."""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import typer
+
+EXIT_OK, EXIT_FAIL, EXIT_ERROR = 0, 1, 2
+LANGS = ("zh", "en")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def default_lang() -> str:
+    """``CITYSTD_LANG``, else the locale (zh_* → zh), else en."""
+    for var in ("CITYSTD_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(var, "")
+        if value:
+            return "zh" if value.lower().startswith("zh") else "en"
+    return "en"
+
+
+def lang_option() -> Any:
+    return typer.Option(None, "--lang", help="Output language: zh or en (default: CITYSTD_LANG or the locale).",
+                        case_sensitive=False)
+
+
+def resolve_lang(lang: str | None) -> str:
+    if lang is None:
+        return default_lang()
+    lang = lang.lower()
+    if lang not in LANGS:
+        usage_error(f"--lang must be zh or en, not '{lang}'", f"--lang 只能是 zh 或 en，而不是 '{lang}'")
+    return lang
+
+
+def stderr_console() -> Any:
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def stdout_console() -> Any:
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=True)
+
+
+def usage_error(en: str, zh: str, lang: str | None = None) -> None:
+    msg = zh if (lang or default_lang()) == "zh" else en
+    stderr_console().print(f"[bold red]error:[/] {msg}", markup=True)
+    raise typer.Exit(EXIT_ERROR)
+
+
+def handles_errors(fn: F) -> F:
+    """Turn a CitystdError into its message and exit code, and anything unexpected into exit 2.
+
+    A user never sees a traceback; ``CITYSTD_DEBUG=1`` shows it for developers.
+    """
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from citystd.diagnostics import CitystdError
+
+        try:
+            return fn(*args, **kwargs)
+        except (typer.Exit, typer.Abort, SystemExit):
+            raise
+        except CitystdError as exc:
+            from citystd.cli.formats import print_human
+
+            lang = kwargs.get("lang") or default_lang()
+            print_human([exc.diagnostic], lang, stderr_console(), with_summary=False)
+            raise typer.Exit(exc.exit_code) from None
+        except KeyboardInterrupt:
+            raise typer.Exit(130) from None
+        except Exception as exc:  # the last line of defence: never a traceback
+            if os.environ.get("CITYSTD_DEBUG"):
+                raise
+            name = type(exc).__name__
+            stderr_console().print(
+                f"[bold red]internal error:[/] {name}: {exc}\n"
+                "This is a bug in citystd; please report it with the command you ran "
+                "(set CITYSTD_DEBUG=1 to see the traceback). / citystd 内部错误，请报告此问题。",
+                markup=True,
+            )
+            raise typer.Exit(EXIT_ERROR) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def is_tty() -> bool:
+    return sys.stdout.isatty()

@@ -1,0 +1,121 @@
+"""`citystd validate` through the real command line: exit codes, formats, languages."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from citystd.cli import app
+
+runner = CliRunner()
+
+
+def run(*args: str):
+    return runner.invoke(app, ["validate", *args])
+
+
+def test_clean_library_exits_0(base_library: Path) -> None:
+    r = run(str(base_library))
+    assert r.exit_code == 0, r.output
+    assert "no problems found" in r.stderr
+    assert r.stdout == ""
+
+
+def test_problems_exit_1_with_file_line_col(base_library: Path, cases: Path) -> None:
+    r = run(str(base_library), str(cases / "S106_invalid_direction.yaml"))
+    assert r.exit_code == 1
+    assert "S106_invalid_direction.yaml" in r.stderr
+    assert "8:16" in r.stderr and "S106" in r.stderr and "did you mean 'lower'?" in r.stderr
+
+
+def test_usage_errors_exit_2(tmp_path: Path) -> None:
+    assert run(str(tmp_path / "missing")).exit_code == 2
+    assert run("--format", "xml").exit_code == 2
+    assert run("--lang", "fr").exit_code == 2
+
+
+def test_json_format_keeps_chinese_readable(base_library: Path, cases: Path) -> None:
+    r = run("--format", "json", "--lang", "zh", str(base_library), str(cases / "R202_unknown_domain.yaml"))
+    assert r.exit_code == 1
+    doc = json.loads(r.stdout)
+    assert doc["errors"] == 1
+    (d,) = [d for d in doc["diagnostics"] if d["code"] == "R202"]
+    assert (d["line"], d["col"], d["rule"]) == (6, 13, "ref.unknown-domain")
+    assert "未知领域" in d["message"] and "\\u" not in r.stdout
+
+
+def test_github_annotations(base_library: Path, cases: Path) -> None:
+    r = run("--format", "github", str(base_library), str(cases / "T504_version.yaml"))
+    assert r.exit_code == 1
+    lines = [line for line in r.stdout.splitlines() if line.startswith("::")]
+    assert len(lines) == 1
+    assert lines[0].startswith("::error file=")
+    assert "T504_version.yaml,line=4,col=12,title=citystd T504 framework.version::" in lines[0]
+
+
+def test_sarif(base_library: Path, cases: Path) -> None:
+    r = run("--format", "sarif", str(base_library), str(cases / "W602_source_no_clause.yaml"))
+    assert r.exit_code == 0  # warnings only
+    doc = json.loads(r.stdout)
+    assert doc["version"] == "2.1.0"
+    run0 = doc["runs"][0]
+    ids = [rule["id"] for rule in run0["tool"]["driver"]["rules"]]
+    results = {res["ruleId"]: res for res in run0["results"]}
+    assert "W602" in ids and results["W602"]["level"] == "warning"
+    region = results["W602"]["locations"][0]["physicalLocation"]["region"]
+    assert region == {"startLine": 10, "startColumn": 9}
+
+
+def test_strict_exit_zero_select_ignore(base_library: Path, cases: Path) -> None:
+    case = str(cases / "W602_source_no_clause.yaml")
+    assert run(str(base_library), case).exit_code == 0
+    assert run("--strict", str(base_library), case).exit_code == 1
+    assert run("--strict", "--exit-zero", str(base_library), case).exit_code == 0
+    assert run("--strict", "--ignore", "W6", str(base_library), case).exit_code == 0
+    r = run("--format", "json", "--select", "W602", str(base_library), case)
+    assert {d["code"] for d in json.loads(r.stdout)["diagnostics"]} == {"W602"}
+
+
+def test_chinese_output(base_library: Path, cases: Path) -> None:
+    r = run("--lang", "zh", str(base_library), str(cases / "S101_unknown_key.yaml"))
+    assert "未知键" in r.stderr and "错误" in r.stderr and "是否应为 'goalposts'" in r.stderr
+
+
+def test_with_builtin_lets_a_user_framework_use_builtin_indicators(tmp_path: Path) -> None:
+    from citystd.spec.library import builtin_path
+    from citystd.spec.validate import validate
+
+    lib, _ = validate()
+    assert lib.indicators, "the built-in library must hold indicators"
+    some = sorted(lib.indicators)[0]
+    fw = tmp_path / "mine.yaml"
+    fw.write_text(
+        "citystd: 1\nframework:\n  id: mine\n  version: '1.0.0'\n  name: {zh: 我的, en: Mine}\n"
+        f"  tree:\n    - {{indicator: {some}}}\n",
+        encoding="utf-8",
+    )
+    assert run(str(fw)).exit_code == 1  # alone, the indicator is unknown
+    r = run("--with-builtin", str(fw))
+    assert r.exit_code == 0, r.stderr
+    assert str(builtin_path().name) not in r.stderr  # built-in findings are not the user's
+
+
+def test_internal_error_is_not_a_traceback(monkeypatch: pytest.MonkeyPatch, base_library: Path) -> None:
+    import citystd.spec.validate as v
+
+    def boom(*a, **k):
+        raise RuntimeError("kaboom")
+
+    monkeypatch.setattr(v, "validate", boom)
+    monkeypatch.delenv("CITYSTD_DEBUG", raising=False)
+    r = run(str(base_library))
+    assert r.exit_code == 2
+    assert "internal error" in r.stderr and "Traceback" not in r.output
+
+
+def test_builtin_library_validates() -> None:
+    r = run()
+    assert r.exit_code == 0, r.stderr
