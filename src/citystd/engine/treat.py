@@ -1,0 +1,131 @@
+"""Treat outliers (methods.md §4), COINr's ``Treat()`` with its defaults.
+
+Within each cross-section (year) and indicator column (default: all, or ``indicators``):
+
+``winsorise`` — a column *passes* when |skew| < ``skew`` or kurt < ``kurtosis`` (Excel SKEW /
+KURT, :mod:`citystd.engine.stats`); a column whose skew or kurtosis is undefined (fewer than 4
+values, constant) passes. While a column fails and fewer than ``winmax`` of its points have been
+changed: if skew ≥ 0 every value equal to the current maximum is replaced by the largest value
+below it, otherwise every value equal to the current minimum is replaced by the smallest value
+above it (ties move together, so one round can change several points and take the count past
+``winmax``); then the column is re-tested. All failing columns are treated in the same round.
+If a column still fails, the fallback ``log`` replaces it by a transform of its **original**
+(un-winsorised) values, x' = ln(x − min + 0.01·(max − min)), kept even if it still fails; with
+``fallback: none`` the winsorised column is kept.
+
+``clip_percentile`` — values below the ``percentiles[0]``-th percentile are raised to it, values
+above the ``percentiles[1]``-th lowered to it (percentiles by linear interpolation between order
+statistics, numpy's default = R's type 7).
+
+Every changed cell is recorded (stage ``treat``; action ``winsorised_high``, ``winsorised_low``,
+``log``, ``clipped_low`` or ``clipped_high``).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from citystd.diagnostics import error
+from citystd.engine.stats import make_records, sections, select_columns, skew_kurt_arrays
+
+_ACTIONS = np.array(["", "winsorised_high", "winsorised_low", "log", "clipped_low", "clipped_high"], dtype=object)
+
+
+def _fails(sk: np.ndarray, ku: np.ndarray, skew_t: float, kurt_t: float) -> np.ndarray:
+    return (np.abs(sk) >= skew_t) & (ku >= kurt_t)  # NaN compares False: undefined ⇒ passes
+
+
+def _winsorise_block(
+    x: np.ndarray, winmax: int, skew_t: float, kurt_t: float, fallback: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Treat one cross-section (rows × columns). Returns (treated, action codes)."""
+    orig = x
+    x = x.copy()
+    code = np.zeros(x.shape, dtype=np.int8)
+    sk, ku, _ = skew_kurt_arrays(x)
+    failing = _fails(sk, ku, skew_t, kurt_t)
+    nwin = np.zeros(x.shape[1], dtype=int)
+    stuck = np.zeros(x.shape[1], dtype=bool)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN slices are handled below
+        while True:
+            active = np.flatnonzero(failing & (nwin < winmax) & ~stuck)
+            if active.size == 0:
+                break
+            sub = x[:, active]
+            high = sk[active] >= 0
+            extreme = np.where(high, np.nanmax(sub, axis=0), np.nanmin(sub, axis=0))
+            at = sub == extreme
+            others = np.where(at, np.nan, sub)
+            repl = np.where(high, np.nanmax(others, axis=0), np.nanmin(others, axis=0))
+            cannot = np.isnan(repl)  # every value equals the extreme: nothing left to move
+            stuck[active[cannot]] = True
+            upd = at & ~cannot
+            x[:, active] = np.where(upd, repl, sub)
+            code[:, active] = np.where(upd, np.where(high, 1, 2), code[:, active])
+            nwin[active] = (code[:, active] > 0).sum(axis=0)
+            sk2, ku2, _ = skew_kurt_arrays(x[:, active])
+            sk[active], ku[active] = sk2, ku2
+            failing[active] = _fails(sk2, ku2, skew_t, kurt_t)
+        logged = np.flatnonzero(failing) if fallback == "log" else np.array([], dtype=int)
+        if logged.size:
+            o = orig[:, logged]
+            lo, hi = np.nanmin(o, axis=0), np.nanmax(o, axis=0)
+            x[:, logged] = np.log(o - lo + 0.01 * (hi - lo))
+            code[:, logged] = np.where(np.isnan(o), 0, 3)
+    return x, code
+
+
+def _clip_block(x: np.ndarray, percentiles: tuple[float, float]) -> tuple[np.ndarray, np.ndarray]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        lo, hi = np.nanpercentile(x, list(percentiles), axis=0)
+    low, high = x < lo, x > hi
+    out = np.where(low, lo, np.where(high, hi, x))
+    code = np.where(low, 4, np.where(high, 5, 0)).astype(np.int8)
+    return out, code
+
+
+def treat(
+    data: pd.DataFrame,
+    method: Literal["winsorise", "clip_percentile"] = "winsorise",
+    winmax: int = 5,
+    skew: float = 2.0,
+    kurtosis: float = 3.5,
+    fallback: Literal["log", "none"] = "log",
+    percentiles: tuple[float, float] = (2.5, 97.5),
+    indicators: Sequence[str] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Treat outliers of ``data`` within each year; returns ``(treated, records)``.
+
+    See the module docstring for the exact rules. ``records`` has one row per changed cell with
+    its value ``before`` and ``after`` the stage.
+    """
+    if method not in ("winsorise", "clip_percentile"):
+        raise error("E801", f"unknown treatment method {method!r}", f"未知的异常值处理方法 {method!r}")
+    if fallback not in ("log", "none"):
+        raise error("E801", f"unknown fallback {fallback!r}", f"未知的后备处理方法 {fallback!r}")
+    lo_p, hi_p = percentiles
+    if not (0 <= lo_p < hi_p <= 100):
+        raise error("E801", f"percentiles must be 0 ≤ low < high ≤ 100, not {percentiles}",
+                    f"百分位数必须满足 0 ≤ 下限 < 上限 ≤ 100，而不是 {percentiles}")
+    cols = select_columns(data, indicators, "treat")
+    before = data[cols].to_numpy(dtype=float)
+    after = before.copy()
+    codes = np.zeros(before.shape, dtype=np.int8)
+    for rows in sections(data.index):  # one pass per year: a handful of groups
+        block = before[rows]
+        if method == "winsorise":
+            out, code = _winsorise_block(block, winmax, skew, kurtosis, fallback)
+        else:
+            out, code = _clip_block(block, (lo_p, hi_p))
+        after[rows], codes[rows] = out, code
+    result = data.copy()
+    result[cols] = after
+    records = make_records(data.index, cols, codes > 0, before, after, "treat", _ACTIONS[codes])
+    return result, records
