@@ -1,0 +1,145 @@
+"""Trends over panel data (methods.md §9). Results are indexed by unit, one column per indicator.
+
+For each unit and indicator, over the years with data (rows with an ``<NA>`` year are ignored):
+
+- :func:`cagr`: (x_last / x_first)^{1/(y_last − y_first)} − 1, first and last years with data;
+  NaN with fewer than two years of data, x_first ≤ 0 or x_last < 0.
+- :func:`slope`: least-squares slope Σ(y − ȳ)(x − x̄) / Σ(y − ȳ)² (units per year); NaN with
+  fewer than two distinct years.
+- :func:`progress`: (x_now − x_base)/(t − x_base), x_base the value in ``base_year`` and x_now the
+  value in ``year`` (default: the last year with data); NaN when either is missing or t = x_base.
+- :func:`on_track`: compares the achieved yearly change a = (x_now − x_base)/(y_now − y_base)
+  (base = ``base_year``, default the first year with data; now = the last year with data) with the
+  yearly change still needed to reach the target by ``target_year``, r = (t − x_now)/(target_year −
+  y_now). Status: ``achieved`` when x_now is at least as good as t (x ≥ t for ``higher``, x ≤ t
+  for ``lower``, |x − t| ≤ 1e-12·max(1, |t|) for ``target``); otherwise, with q = a/r,
+  ``on_track`` (q ≥ 1), ``moderately_improving`` (``moderate`` ≤ q < 1), ``stagnating``
+  (0 ≤ q < ``moderate``), ``worsening`` (q < 0). When target_year ≤ y_now and the target is not
+  achieved, q is taken as 0 (``stagnating``) unless the change moved away from the target
+  (``worsening``). ``unknown`` when data, the target or two distinct years are missing.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from citystd.engine.stats import parse_direction, unit_values, year_values
+
+STATUSES = ("achieved", "on_track", "moderately_improving", "stagnating", "worsening", "unknown")
+
+
+class _Panel:
+    """Rows with a year, sorted by (unit, year), and per-unit first/last observations."""
+
+    def __init__(self, data: pd.DataFrame) -> None:
+        years = year_values(data.index)
+        keep = ~np.asarray(years.isna())
+        self.columns = data.columns
+        units = unit_values(data.index)[keep]
+        self.y = np.asarray(years[keep], dtype=float)
+        self.codes, self.units = pd.factorize(units)
+        order = np.lexsort((self.y, self.codes))
+        self.y, self.codes = self.y[order], self.codes[order]
+        self.x = data.to_numpy(dtype=float)[keep][order]
+        self.valid = ~np.isnan(self.x)
+        self.yy = np.where(self.valid, self.y[:, None], np.nan)
+
+    def per_unit(self, values: np.ndarray, how: str) -> np.ndarray:
+        frame = pd.DataFrame(values)
+        return frame.groupby(self.codes, sort=True).agg(how).to_numpy(dtype=float)
+
+    def frame(self, values: np.ndarray) -> pd.DataFrame:
+        return pd.DataFrame(values, index=pd.Index(self.units, name="unit"), columns=self.columns)
+
+    def at_year(self, year: int) -> np.ndarray:
+        out = np.full((len(self.units), self.x.shape[1]), np.nan)
+        rows = np.flatnonzero(self.y == year)
+        out[self.codes[rows]] = self.x[rows]
+        return out
+
+
+def cagr(data: pd.DataFrame) -> pd.DataFrame:
+    """Compound annual growth rate between the first and last years with data."""
+    p = _Panel(data)
+    x0, x1 = p.per_unit(p.x, "first"), p.per_unit(p.x, "last")
+    y0, y1 = p.per_unit(p.yy, "min"), p.per_unit(p.yy, "max")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = (x1 / x0) ** (1.0 / (y1 - y0)) - 1.0
+    out[(y1 <= y0) | (x0 <= 0) | (x1 < 0)] = np.nan
+    return p.frame(out)
+
+
+def slope(data: pd.DataFrame) -> pd.DataFrame:
+    """Least-squares slope of value on year over the years with data (per unit and indicator)."""
+    p = _Panel(data)
+    n = p.per_unit(p.valid.astype(float), "sum")
+    ybar = p.per_unit(p.yy, "mean")
+    xbar = p.per_unit(p.x, "mean")
+    dy = p.yy - ybar[p.codes]
+    dx = p.x - xbar[p.codes]
+    sxy = p.per_unit(np.where(p.valid, dy * dx, 0.0), "sum")
+    syy = p.per_unit(np.where(p.valid, dy * dy, 0.0), "sum")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = sxy / syy
+    out[(n < 2) | (syy == 0)] = np.nan
+    return p.frame(out)
+
+
+def progress(data: pd.DataFrame, targets: pd.Series, base_year: int, year: int | None = None) -> pd.DataFrame:
+    """Share of the way from the base-year value to the target: (x_now − x_base)/(t − x_base)."""
+    p = _Panel(data)
+    xb = p.at_year(base_year)
+    xn = p.per_unit(p.x, "last") if year is None else p.at_year(year)
+    t = targets.reindex(data.columns).to_numpy(dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = (xn - xb) / (t - xb)
+    out[t == xb] = np.nan
+    return p.frame(out)
+
+
+def on_track(
+    data: pd.DataFrame,
+    targets: pd.Series,
+    target_year: int | pd.Series,
+    direction: pd.Series | None = None,
+    base_year: int | None = None,
+    moderate: float = 0.5,
+) -> pd.DataFrame:
+    """Status of each unit and indicator against its target (see the module docstring).
+
+    ``target_year`` is one year for all indicators or a Series by indicator id.
+    """
+    p = _Panel(data)
+    cols = list(data.columns)
+    sign, is_target = parse_direction(direction, cols)
+    t = targets.reindex(cols).to_numpy(dtype=float)
+    ty = (
+        target_year.reindex(cols).to_numpy(dtype=float)
+        if isinstance(target_year, pd.Series)
+        else np.full(len(cols), float(target_year))
+    )
+    xn, yn = p.per_unit(p.x, "last"), p.per_unit(p.yy, "max")
+    if base_year is None:
+        xb, yb = p.per_unit(p.x, "first"), p.per_unit(p.yy, "min")
+    else:
+        xb = p.at_year(base_year)
+        yb = np.where(np.isnan(xb), np.nan, float(base_year))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        achieved_rate = (xn - xb) / (yn - yb)
+        gap = t - xn
+        needed = gap / (ty - yn)
+        q = achieved_rate / needed
+        toward = achieved_rate * gap  # > 0: moving toward the target
+    tol = 1e-12 * np.maximum(1.0, np.abs(t))
+    done = np.where(is_target, np.abs(xn - t) <= tol, sign * (xn - t) >= 0)
+    late = ty <= yn
+    q = np.where(late, np.where(toward < 0, -1.0, 0.0), q)
+    status = np.select(
+        [q >= 1, q >= moderate, q >= 0, q < 0], ["on_track", "moderately_improving", "stagnating", "worsening"],
+        default="unknown",
+    ).astype(object)
+    status[done] = "achieved"
+    unknown = np.isnan(xn) | np.isnan(xb) | np.isnan(t) | ~(yn > yb) | np.isnan(ty)
+    status[unknown & ~(done & ~np.isnan(xn) & ~np.isnan(t))] = "unknown"
+    return p.frame(status).astype(object)
