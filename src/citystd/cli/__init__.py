@@ -9,7 +9,7 @@ from __future__ import annotations
 import typer
 
 from citystd import __version__
-from citystd.cli import browse, schema, validate
+from citystd.cli import browse, schema, score, validate
 
 app = typer.Typer(
     name="citystd",
@@ -36,6 +36,7 @@ def _root(
     """citystd: city indicator standards made executable."""
 
 
+app.command("score")(score.score_command)
 app.command("validate")(validate.validate_command)
 app.command("schema")(schema.schema_command)
 app.add_typer(browse.indicators_app, name="indicators")

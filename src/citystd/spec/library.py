@@ -88,6 +88,10 @@ def find_files(paths: list[Path]) -> tuple[list[tuple[Path, str]], list[Diagnost
             diags.append(Diagnostic(
                 "U901", Msg(f"no such file or directory: {p}", f"文件或目录不存在：{p}"), Location(str(p))
             ))
+    unique: dict[Path, tuple[Path, str]] = {}
+    for f, name in found:  # the same file given twice (a framework inside its library) loads once
+        unique.setdefault(f.resolve(), (f, name))
+    found = list(unique.values())
     if len(found) > MAX_FILES:
         diags.append(Diagnostic("U901", Msg(f"more than {MAX_FILES} YAML files", f"YAML 文件超过 {MAX_FILES} 个"),
                                 Location(str(paths[0]))))

@@ -1,0 +1,166 @@
+"""`citystd score DATA`: score a data file against a framework and show or write the results."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from citystd.cli.common import EXIT_FAIL, EXIT_OK, handles_errors, is_tty, lang_option, resolve_lang
+
+FORMATS = ("table", "json", "csv")
+
+
+@handles_errors
+def score_command(
+    data: Path = typer.Argument(..., help="Data file: .xlsx, .csv or .parquet (wide or long table)."),
+    framework: str = typer.Option(None, "--framework", "-f",
+                                  help="Built-in framework id (default: action-plan) or a framework YAML file."),
+    library: list[Path] = typer.Option(None, "--library", help="Use this library instead of the built-in one."),
+    output: Path = typer.Option(None, "--output", "-o", help="Write results to this file (.json, .csv)."),
+    fmt: str = typer.Option(None, "--format", help="table | json | csv (default: from -o, else table)."),
+    sheet: str = typer.Option(None, "--sheet", help="Worksheet name (default: the sheet holding the data)."),
+    layout: str = typer.Option("auto", "--layout", help="auto | wide | long"),
+    id_column: str = typer.Option(None, "--id", help="Column naming the cities (default: found by name)."),
+    sets: list[str] = typer.Option(None, "--set", help="Override a pipeline parameter: step.param=value "
+                                   "(e.g. --set normalise.method=minmax). Repeatable."),
+    keep_going: bool = typer.Option(False, "--keep-going", help="Score even when the data has errors."),
+    lang: str | None = lang_option(),
+) -> None:
+    """Score cities: derive indicators, check, impute, treat, normalise, weight, aggregate, rank, rate.
+
+    Exit codes: 0 scored, 1 data or library errors, 2 usage error.
+    """
+    from citystd.cli.common import stderr_console, usage_error
+    from citystd.cli.formats import print_human
+    from citystd.diagnostics import Severity
+    from citystd.scoring import load_framework, score_file
+
+    lang = resolve_lang(lang)
+    if fmt is None:
+        fmt = {".json": "json", ".csv": "csv"}.get(output.suffix.lower(), "") if output else "table"
+        if not fmt:
+            usage_error(f"cannot tell the format of '{output}' from its extension; use --format",
+                        f"无法从扩展名判断 '{output}' 的格式，请使用 --format", lang)
+    if fmt not in FORMATS:
+        usage_error(f"--format must be one of {', '.join(FORMATS)}, not '{fmt}'",
+                    f"--format 只能是 {', '.join(FORMATS)} 之一，而不是 '{fmt}'", lang)
+    if layout not in ("auto", "wide", "long"):
+        usage_error(f"--layout must be auto, wide or long, not '{layout}'",
+                    f"--layout 只能是 auto、wide 或 long，而不是 '{layout}'", lang)
+    lib, fw = load_framework(framework, list(library) if library else None)
+    outcome = score_file(data, lib, fw, sets=list(sets or []), sheet=sheet, layout=layout, id_column=id_column,
+                         keep_going=keep_going, lang=lang)
+    err = stderr_console()
+    shown = [d for d in outcome.diagnostics if d.level is Severity.ERROR or d.code != "E809"]
+    if shown:
+        print_human(shown, lang, err, files=1)
+    if outcome.doc is None:
+        msg = ("scoring stopped: fix the data errors above, or use --keep-going" if lang == "en"
+               else "评分已停止：请修正上述数据错误，或使用 --keep-going")
+        err.print(f"[bold red]{msg}[/]")
+        raise typer.Exit(EXIT_FAIL)
+    doc = outcome.doc
+    text = render(doc, fmt, lang)
+    if output is not None:
+        from citystd.atomic import write_text_atomic
+
+        write_text_atomic(output, text)
+        err.print(("wrote " if lang == "en" else "已写入 ") + str(output))
+    elif fmt == "table":
+        print_table(doc, lang)
+    else:
+        typer.echo(text, nl=False)
+    raise typer.Exit(EXIT_OK)
+
+
+def render(doc: dict[str, Any], fmt: str, lang: str) -> str:
+    from citystd.results import dumps
+
+    if fmt == "json":
+        return dumps(doc)
+    if fmt == "csv":
+        return to_csv(doc, lang)
+    return table_text(doc, lang)
+
+
+def _fmt(v: Any, digits: int = 2) -> str:
+    return "—" if v is None else f"{v:.{digits}f}"
+
+
+def summary_rows(doc: dict[str, Any], lang: str) -> tuple[list[str], list[list[str]]]:
+    """Rank, city, year, score, rating, coverage and the top-level node scores (shared by renderers)."""
+    top = [n["id"] for n in doc["tree"] if "id" in n]
+    names = {n["id"]: n["name"][lang] for n in doc["tree"] if "id" in n}
+    zh = lang == "zh"
+    years = any(r["year"] is not None for r in doc["results"])
+    headers = ["排名" if zh else "rank", "城市" if zh else "city", *(["年份" if zh else "year"] if years else []),
+               "得分" if zh else "score", "评级" if zh else "rating", "覆盖率" if zh else "coverage",
+               *[names[t] for t in top]]
+    rows = []
+    for r in doc["results"]:
+        rows.append([
+            "—" if r["rank"] is None else str(r["rank"]), r["city"], *([str(r["year"] or "—")] if years else []),
+            _fmt(r["score"]), r["rating"] or "—", _fmt(None if r["coverage"] is None else r["coverage"] * 100, 0) + "%",
+            *[_fmt(r["nodes"][t]["score"], 1) for t in top],
+        ])
+    return headers, rows
+
+
+def table_text(doc: dict[str, Any], lang: str) -> str:
+    headers, rows = summary_rows(doc, lang)
+    return "\n".join("\t".join(x) for x in [headers, *rows]) + "\n"
+
+
+def print_table(doc: dict[str, Any], lang: str) -> None:
+    if not is_tty():
+        typer.echo(table_text(doc, lang), nl=False)
+        return
+    from rich.markup import escape
+    from rich.table import Table
+
+    from citystd.cli.common import stdout_console
+
+    headers, rows = summary_rows(doc, lang)
+    fw = doc["framework"]
+    title = f"{fw['name'][lang]} ({fw['id']} v{fw['version']})"
+    table = Table(title=escape(title), header_style="bold")
+    colours = {"green": "green", "yellow": "yellow", "orange": "dark_orange", "red": "red", "gray": "grey50"}
+    for h in headers:
+        table.add_column(escape(h), justify="left" if h in ("city", "城市", "rating", "评级") else "right")
+    rating_at = headers.index("评级" if lang == "zh" else "rating")
+    for row in rows:
+        cells = [escape(c) for c in row]
+        if row[rating_at] in colours:
+            cells[rating_at] = f"[{colours[row[rating_at]]}]●[/] {row[rating_at]}"
+        table.add_row(*cells)
+    stdout_console().print(table)
+
+
+def _safe(text: str) -> str:
+    """Neutralise spreadsheet formula injection in text written to CSV."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def to_csv(doc: dict[str, Any], lang: str) -> str:
+    import csv
+    import io
+
+    nodes = list(doc["results"][0]["nodes"]) if doc["results"] else []
+    inds = list(doc["indicators"])
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["city", "year", "rank", "score", "rating", "coverage", *[f"node:{n}" for n in nodes],
+                *[f"score:{i}" for i in inds], *[f"value:{i}" for i in inds]])
+
+    def num(v: Any) -> str:
+        return "" if v is None else repr(float(v))
+
+    for r in doc["results"]:
+        w.writerow([_safe(r["city"]), "" if r["year"] is None else r["year"], "" if r["rank"] is None else r["rank"],
+                    num(r["score"]), r["rating"] or "", num(r["coverage"]),
+                    *[num(r["nodes"][n]["score"]) for n in nodes],
+                    *[num(r["indicators"][i]["score"]) for i in inds],
+                    *[num(r["indicators"][i]["value"]) for i in inds]])
+    return buf.getvalue()

@@ -1,0 +1,131 @@
+"""Derive indicators from variables: every formula evaluated once, vectorised over all rows.
+
+Indicators are computed in dependency order (an indicator's formula may use other indicators).
+A column that already carries an indicator's own id is used as given, and its missing cells are
+filled from the formula where the variables allow. Division by zero (an infinite or undefined
+result from finite inputs) is reported for the row where it happens and leaves the cell missing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from citystd.diagnostics import Diagnostic, Location, Msg
+from citystd.spec.formula import Formula, evaluate, parse
+from citystd.spec.library import Library
+
+Locate = Callable[[object, object, str], Location]
+MAX_CELL_FINDINGS = 200
+
+
+@dataclass(frozen=True)
+class Needs:
+    """What a set of indicators needs from the data: ordered formulas and raw inputs."""
+
+    order: list[str]  # indicators in dependency order (inputs first)
+    formulas: dict[str, Formula]
+    variables: dict[str, list[str]]  # variable id → indicators that need it
+    direct: list[str]  # indicators without a formula (reported under their own id)
+
+
+def needs(lib: Library, indicators: Iterable[str]) -> Needs:
+    """Close ``indicators`` over their formulas: which indicators and variables are involved."""
+    formulas: dict[str, Formula] = {}
+    variables: dict[str, list[str]] = {}
+    order: list[str] = []
+    seen: set[str] = set()
+
+    def visit(ind_id: str, user: str) -> None:
+        if ind_id in seen:
+            return
+        seen.add(ind_id)
+        ind = lib.indicators[ind_id]
+        if ind.formula is not None:
+            f = parse(ind.formula)
+            formulas[ind_id] = f
+            for name in f.names:
+                if name in lib.indicators:
+                    visit(name, user)
+                else:
+                    variables.setdefault(name, [])
+                    if user not in variables[name]:
+                        variables[name].append(user)
+        order.append(ind_id)
+
+    for ind_id in indicators:
+        visit(ind_id, ind_id)
+    direct = [i for i in order if i not in formulas]
+    return Needs(order, formulas, variables, direct)
+
+
+def derive(values: pd.DataFrame, lib: Library, indicators: list[str],
+           locate: Locate | None = None) -> tuple[pd.DataFrame, list[Diagnostic]]:
+    """Compute ``indicators`` from the columns of ``values`` (variables and/or indicators).
+
+    Returns a float64 frame with one column per requested indicator, same index as ``values``,
+    and the diagnostics (division by zero, D708).
+    """
+    plan = needs(lib, indicators)
+    cols: dict[str, pd.Series] = {}
+    diags: list[Diagnostic] = []
+    nan = pd.Series(np.nan, index=values.index, dtype="float64")
+
+    def column(name: str) -> pd.Series:
+        if name in cols:
+            return cols[name]
+        if name in values.columns:
+            return values[name].astype("float64")
+        return nan
+
+    for ind_id in plan.order:
+        given = values[ind_id].astype("float64") if ind_id in values.columns else None
+        f = plan.formulas.get(ind_id)
+        if f is None:
+            cols[ind_id] = given if given is not None else nan
+            continue
+        env = {name: column(name) for name in f.names}
+        raw = evaluate(f, env)
+        result = pd.Series(np.asarray(raw, dtype="float64") * np.ones(len(values.index)), index=values.index)
+        inputs_ok = np.ones(len(values.index), dtype=bool)
+        for s in env.values():
+            inputs_ok &= np.isfinite(s.to_numpy(dtype="float64"))
+        bad = inputs_ok & ~np.isfinite(result.to_numpy())
+        if bad.any():
+            diags.extend(_division_findings(ind_id, f, values.index[bad], locate))
+            result = result.where(~bad)
+        cols[ind_id] = result if given is None else given.fillna(result)
+    out = pd.DataFrame({i: cols[i] for i in indicators}, index=values.index)
+    return out, diags
+
+
+def _division_findings(ind_id: str, f: Formula, rows: pd.Index, locate: Locate | None) -> list[Diagnostic]:
+    out = []
+    first_var = f.names[0] if f.names else ind_id
+    for unit, year in list(rows)[:MAX_CELL_FINDINGS]:
+        loc = locate(unit, year, first_var) if locate else Location()
+        when = "" if pd.isna(year) else f" {year}"
+        out.append(Diagnostic(
+            "D708", Msg(f"{unit}{when}: formula of '{ind_id}' ({f.text}) divides by zero or is undefined",
+                        f"{unit}{when}：指标 '{ind_id}' 的公式（{f.text}）出现除以零或无定义"),
+            loc, Msg("check the denominator's value; the indicator is left missing for this row",
+                     "请检查分母取值；该行的指标按缺失处理")))
+    if len(rows) > MAX_CELL_FINDINGS:
+        out.append(Diagnostic("D708", Msg(f"… and {len(rows) - MAX_CELL_FINDINGS} more rows for '{ind_id}'",
+                                          f"……指标 '{ind_id}' 另有 {len(rows) - MAX_CELL_FINDINGS} 行"), Location()))
+    return out
+
+
+def vocabulary(lib: Library, plan: Needs) -> Mapping[str, list[str]]:
+    """Names that may head the data column of each variable and indicator involved."""
+    out: dict[str, list[str]] = {}
+    for var_id in plan.variables:
+        var = lib.variables.get(var_id)
+        out[var_id] = [var_id, var.name.zh, var.name.en] if var else [var_id]
+    for ind_id in plan.order:
+        ind = lib.indicators[ind_id]
+        out[ind_id] = [ind_id, ind.name.zh, ind.name.en]
+    return out

@@ -1,0 +1,448 @@
+"""The scoring pipeline: a plain, serialisable spec and one pure function that runs it.
+
+:func:`build_spec` turns a library framework (plus ``--set`` overrides) into a
+:class:`ScoringSpec` — tree, indicator metadata and ordered steps as plain data, so it can be
+varied and re-run cheaply (uncertainty analysis varies the spec, not the code). :func:`run`
+applies the steps to a frame of indicator values (rows = (unit, year), columns = indicators) and
+returns a :class:`Scores` bundle of DataFrames. No IO happens here.
+
+Order of work: the framework's steps in their order (``screen``, ``impute``, ``treat``,
+``normalise``, ``weights``, ``aggregate``, ``rate`` as listed); a ``normalise: goalposts`` step
+is added before aggregation when the pipeline has none, and ``aggregate: arithmetic`` at the end
+when it has none. Then ranks (sport ranks within each year), ratings from thresholds, coverage
+per node, and trends when the data has several years.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from citystd.diagnostics import Diagnostic, Msg, error, suggestion
+from citystd.spec.library import Library
+from citystd.spec.models import Framework, Leaf, Node
+from citystd.spec.pipeline import STEPS, AggregateParams, NormaliseParams, Params, RateParams, WeightsParams
+from citystd.spec.rules import effective_bounds
+
+ROOT = "__root__"
+
+
+@dataclass(frozen=True)
+class TreeNode:
+    id: str
+    name: dict[str, str]
+    children: tuple[str, ...]  # node ids or indicator ids
+    weights: tuple[float, ...]
+    level: int  # 1 = just above indicators; the root has the highest level
+    leaves: tuple[str, ...]  # descendant indicators with weight > 0 on the path
+
+
+@dataclass(frozen=True)
+class ScoringSpec:
+    """Everything that determines scores, as plain data."""
+
+    framework_id: str
+    version: str
+    name: dict[str, str]
+    indicators: tuple[str, ...]
+    direction: dict[str, str]
+    goalposts: dict[str, tuple[float, float]]
+    targets: dict[str, tuple[float, int | None]]
+    thresholds: dict[str, tuple[float, float, float]]
+    nodes: tuple[TreeNode, ...]  # bottom-up; the last one is the root
+    steps: tuple[tuple[str, Params], ...]
+    definitions: dict[str, Any] = field(default_factory=dict, compare=False)  # for the hash only
+
+    def node(self, node_id: str) -> TreeNode:
+        return next(n for n in self.nodes if n.id == node_id)
+
+    def steps_as_dicts(self) -> list[dict[str, Any]]:
+        return [{name: params.model_dump(mode="json")} for name, params in self.steps]
+
+    def sha256(self) -> str:
+        doc = {
+            "framework": self.framework_id, "version": self.version, "steps": self.steps_as_dicts(),
+            "nodes": [[n.id, list(n.children), list(n.weights)] for n in self.nodes],
+            "direction": self.direction, "goalposts": self.goalposts, "targets": self.targets,
+            "thresholds": self.thresholds, "definitions": self.definitions,
+        }
+        text = json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# ---------------------------------------------------------------------------- building the spec
+
+def build_spec(lib: Library, fw: Framework, sets: list[str] | None = None) -> ScoringSpec:
+    """The spec of framework ``fw``; ``sets`` are ``step.param=value`` overrides (``--set``)."""
+    leaves: list[str] = []
+    nodes: list[TreeNode] = []
+
+    def walk(node_id: str, name: dict[str, str], items: list) -> tuple[int, tuple[str, ...]]:
+        children, weights, level, below = [], [], 1, []
+        for item in items:
+            if isinstance(item, Leaf):
+                children.append(item.indicator)
+                weights.append(item.weight)
+                if item.indicator not in leaves:
+                    leaves.append(item.indicator)
+                if item.weight > 0:
+                    below.append(item.indicator)
+            else:
+                assert isinstance(item, Node)
+                lvl, sub = walk(item.id, item.name.model_dump(), item.children)
+                children.append(item.id)
+                weights.append(item.weight)
+                level = max(level, lvl + 1)
+                if item.weight > 0:
+                    below.extend(sub)
+        nodes.append(TreeNode(node_id, name, tuple(children), tuple(weights), level, tuple(dict.fromkeys(below))))
+        return level, tuple(dict.fromkeys(below))
+
+    walk(ROOT, fw.name.model_dump(), fw.tree)
+    direction, goalposts, targets, thresholds, definitions = {}, {}, {}, {}, {}
+    for ind_id in leaves:
+        ind = lib.indicators.get(ind_id)
+        if ind is None:
+            raise error("R204", f"framework '{fw.id}' uses unknown indicator '{ind_id}'",
+                        f"框架 '{fw.id}' 使用了未知指标 '{ind_id}'", hint=suggestion(ind_id, lib.indicators), exit_code=2)
+        b = effective_bounds(ind, fw)
+        direction[ind_id] = b.direction
+        if b.goalposts is not None:
+            goalposts[ind_id] = (b.goalposts.worst, b.goalposts.best)
+        if b.target is not None:
+            targets[ind_id] = (b.target.value, b.target.year)
+        if b.thresholds is not None:
+            thresholds[ind_id] = (b.thresholds.green, b.thresholds.yellow, b.thresholds.orange)
+        definitions[ind_id] = ind.model_dump(mode="json", include={"formula", "range", "unit"})
+    steps = [(name, params) for name, params in ((_name(s), _params(s)) for s in fw.pipeline)]
+    steps = apply_sets(steps, sets or [])
+    return ScoringSpec(fw.id, fw.version, fw.name.model_dump(), tuple(leaves), direction, goalposts, targets,
+                       thresholds, tuple(nodes), tuple(steps), definitions)
+
+
+def _name(step: Any) -> str:
+    return next(iter(type(step).model_fields))
+
+
+def _params(step: Any) -> Params:
+    return getattr(step, _name(step))
+
+
+def apply_sets(steps: list[tuple[str, Params]], sets: list[str]) -> list[tuple[str, Params]]:
+    """Apply ``step.param=value`` overrides; a step the pipeline lacks is added in canonical order."""
+    import yaml
+    from pydantic import ValidationError
+
+    out = list(steps)
+    for item in sets:
+        key, sep, raw = item.partition("=")
+        step, dot, param = key.strip().partition(".")
+        if not sep or not dot or not step or not param:
+            raise error("T507", f"--set expects step.parameter=value, not '{item}'",
+                        f"--set 的格式应为 step.parameter=value，而不是 '{item}'",
+                        hint=Msg("e.g. --set normalise.method=minmax", "例如 --set normalise.method=minmax"), exit_code=2)
+        if step not in STEPS:
+            raise error("T505", f"--set: unknown step '{step}'", f"--set：未知的步骤 '{step}'",
+                        hint=suggestion(step, STEPS), exit_code=2)
+        model = STEPS[step]
+        if param not in model.model_fields:
+            raise error("T506", f"--set: unknown parameter '{param}' of step {step}",
+                        f"--set：步骤 {step} 的未知参数 '{param}'", hint=suggestion(param, model.model_fields), exit_code=2)
+        try:
+            value = yaml.safe_load(raw) if raw.strip() else None
+        except yaml.YAMLError:
+            value = raw
+        positions = [i for i, (n, _) in enumerate(out) if n == step]
+        current = out[positions[0]][1].model_dump() if positions else {}
+        if not positions and step == "impute" and param != "method":
+            current["method"] = "mean"
+        current[param] = value
+        try:
+            new = model.model_validate(current)
+        except ValidationError as exc:
+            first = exc.errors(include_url=False)[0]
+            raise error("T507", f"--set {item}: {first['msg']}", f"--set {item}：取值无效（{first['msg']}）",
+                        exit_code=2) from None
+        if positions:
+            out[positions[0]] = (step, new)
+        else:
+            order = list(STEPS)
+            at = next((i for i, (n, _) in enumerate(out) if order.index(n) > order.index(step)), len(out))
+            out.insert(at, (step, new))
+    return out
+
+
+# ---------------------------------------------------------------------------- running
+
+@dataclass
+class Scores:
+    """What a run produces. Frames are indexed by (unit, year) unless said otherwise."""
+
+    values: pd.DataFrame  # indicator values as derived (rows kept after screening)
+    scores: pd.DataFrame  # normalised indicator scores
+    nodes: pd.DataFrame  # node scores, one column per node id (ROOT = overall)
+    indicator_ranks: pd.DataFrame
+    node_ranks: pd.DataFrame
+    indicator_colours: pd.DataFrame  # colour names or None
+    node_colours: pd.DataFrame
+    coverage: pd.DataFrame  # per node (ROOT included), share of leaves with data
+    weights: pd.Series  # effective weight per indicator
+    node_weights: dict[str, dict[str, float]]  # rescaled weights of each node's children as used
+    dropped: pd.DataFrame
+    records: pd.DataFrame
+    diagnostics: list[Diagnostic]
+    steps_run: list[dict[str, Any]]
+    trends: pd.DataFrame | None = None
+
+
+def run(spec: ScoringSpec, values: pd.DataFrame, attributes: pd.DataFrame | None = None) -> Scores:
+    """Score ``values`` (columns ⊇ ``spec.indicators``) with ``spec``."""
+    from citystd.engine.impute import impute
+    from citystd.engine.screen import screen
+    from citystd.engine.stats import empty_records
+    from citystd.engine.treat import treat
+
+    cols = list(spec.indicators)
+    raw = values.reindex(columns=cols).astype("float64")
+    attrs = attributes if attributes is not None else pd.DataFrame(index=raw.index)
+    current = raw
+    diags: list[Diagnostic] = []
+    records = [empty_records()]
+    dropped = pd.DataFrame(columns=["unit", "year", "availability", "nonzero_share", "reason"])
+    normalised = False
+    node_scores: pd.DataFrame | None = None
+    weight_steps: list[WeightsParams] = []
+    rate = RateParams()
+    steps_run: list[dict[str, Any]] = []
+
+    steps = list(spec.steps)
+    if not any(n == "normalise" for n, _ in steps):
+        at = next((i for i, (n, _) in enumerate(steps) if n == "aggregate"), len(steps))
+        steps.insert(at, ("normalise", NormaliseParams()))
+    if not any(n == "aggregate" for n, _ in steps):
+        steps.append(("aggregate", AggregateParams()))
+
+    for name, params in steps:
+        dump = params.model_dump(mode="json")
+        if name == "screen":
+            current, dropped_now = screen(current, cols, params.min_coverage, params.min_nonzero)
+            dropped = pd.concat([dropped, dropped_now], ignore_index=True) if len(dropped) else dropped_now
+            raw = raw.loc[current.index]
+            attrs = attrs.loc[attrs.index.intersection(current.index)]
+        elif name == "impute":
+            by = _attribute(attrs, params.by, current.index) if params.by else None
+            current, rec = impute(current, params.method, by=by, both=params.both, max_gap=params.max_gap,
+                                  indicators=params.indicators)
+            records.append(rec.assign(stage="impute" if not normalised else "impute_normalised"))
+        elif name == "treat":
+            current, rec = treat(current, params.method, params.winmax, params.skew, params.kurtosis,
+                                 params.fallback, tuple(params.percentiles), params.indicators)
+            records.append(rec)
+        elif name == "normalise":
+            current, d = _normalise(spec, current, params)
+            diags.extend(d)
+            normalised = True
+        elif name == "weights":
+            weight_steps.append(params)
+        elif name == "aggregate":
+            if not normalised:
+                current, d = _normalise(spec, current, NormaliseParams())
+                diags.extend(d)
+                normalised = True
+            by = _attribute(attrs, params.by, current.index) if params.by else None
+            node_scores, used, rec = _aggregate(spec, current, params, weight_steps, by)
+            records.append(rec)
+            dump = {**dump, "weights_used": used}
+        elif name == "rate":
+            rate = params
+        steps_run.append({name: dump})
+
+    assert node_scores is not None
+    used_weights = next(iter(s["aggregate"]["weights_used"] for s in reversed(steps_run) if "aggregate" in s))
+    eff = _effective(spec, used_weights)
+    steps_run = [s for s in steps_run if "weights" not in s]
+    w_at = next(i for i, s in enumerate(steps_run) if "aggregate" in s)
+    methods = sorted({p.method for p in weight_steps}) or ["manual"]
+    steps_run.insert(w_at, {"weights": {"method": "+".join(methods),
+                                        "effective": {k: eff[k] for k in cols}}})
+    for s in steps_run:
+        s.get("aggregate", {}).pop("weights_used", None)
+
+    from citystd.engine.rank import rank
+
+    scores = current[cols]
+    ind_ranks = rank(scores)
+    node_ranks = rank(node_scores)
+    ind_col, node_col = _ratings(spec, raw, rate)
+    coverage = _coverage(spec, raw)
+    trends = _trends(spec, raw)
+    rec_all = pd.concat([r for r in records if len(r)], ignore_index=True) if any(len(r) for r in records) \
+        else empty_records()
+    return Scores(raw, scores, node_scores, ind_ranks, node_ranks, ind_col, node_col, coverage,
+                  pd.Series(eff).reindex(cols), used_weights, dropped, rec_all, diags, steps_run, trends)
+
+
+def _attribute(attrs: pd.DataFrame, name: str, index: pd.Index) -> pd.Series:
+    if name not in attrs.columns:
+        raise error("D709", f"the data has no attribute column '{name}' (needed by `by: {name}`)",
+                    f"数据中没有属性列 '{name}'（`by: {name}` 需要）", hint=suggestion(name, attrs.columns), exit_code=1)
+    return attrs[name].reindex(index)
+
+
+def _normalise(spec: ScoringSpec, data: pd.DataFrame, p: NormaliseParams) -> tuple[pd.DataFrame, list[Diagnostic]]:
+    from citystd.engine.normalise import normalise
+
+    cols = list(data.columns)
+    direction = pd.Series({c: spec.direction[c] for c in cols}, dtype=object)
+    gp = pd.DataFrame([spec.goalposts.get(c, (np.nan, np.nan)) for c in cols], index=cols, columns=["worst", "best"])
+    targets = pd.Series({c: spec.targets.get(c, (np.nan, None))[0] for c in cols}, dtype="float64")
+    th = pd.DataFrame([spec.thresholds.get(c, (np.nan,) * 3) for c in cols], index=cols,
+                      columns=["green", "yellow", "orange"])
+    return normalise(data, p.method, direction=direction, range=tuple(p.range), mean=p.mean, sd=p.sd,
+                     pooled=p.pooled, cap=p.cap, scores=p.scores, goalposts=gp, targets=targets, thresholds=th)
+
+
+def _node_weights(spec: ScoringSpec, node: TreeNode, children: pd.DataFrame,
+                  weight_steps: list[WeightsParams]) -> tuple[np.ndarray, list[Diagnostic]]:
+    from citystd.engine import weights as W
+
+    w = np.asarray(node.weights, dtype=float)
+    diags: list[Diagnostic] = []
+    label = "root" if node.id == ROOT else node.id
+    for p in weight_steps:
+        if p.nodes is not None and label not in p.nodes and node.id not in p.nodes:
+            continue
+        if p.method == "manual":
+            w = np.asarray(node.weights, dtype=float)
+        elif p.method == "equal":
+            w = np.where(np.asarray(node.weights) > 0, 1.0, 0.0)
+        elif p.method == "ahp":
+            matrix = (p.matrices or {}).get(label) or (p.matrices or {}).get(node.id)
+            if matrix is None:
+                continue
+            if len(matrix) != len(node.children):
+                raise error("E803", f"AHP matrix for node {label} is {len(matrix)}×{len(matrix)} but the node has "
+                            f"{len(node.children)} children", f"节点 {label} 的 AHP 矩阵为 {len(matrix)} 阶，"
+                            f"但该节点有 {len(node.children)} 个子节点")
+            w = W.ahp(matrix, label).weights
+        else:
+            if len(node.children) < 2:
+                continue
+            if p.method == "entropy":
+                w = W.entropy(children).reindex(node.children).to_numpy(dtype=float)
+            elif p.method == "critic":
+                w = W.critic(children).reindex(node.children).to_numpy(dtype=float)
+            else:
+                s, d = W.pca(children, label)
+                diags.extend(d)
+                w = s.reindex(node.children).to_numpy(dtype=float)
+    return w, diags
+
+
+def _aggregate(spec: ScoringSpec, scores: pd.DataFrame, p: AggregateParams, weight_steps: list[WeightsParams],
+               by: pd.Series | None) -> tuple[pd.DataFrame, dict[str, dict[str, float]], pd.DataFrame]:
+    from citystd.engine.aggregate import aggregate, fill_scores
+    from citystd.engine.stats import empty_records
+
+    out: dict[str, pd.Series] = {}
+    used: dict[str, dict[str, float]] = {}
+    recs = [empty_records()]
+    for node in spec.nodes:  # bottom-up: one vectorised pass per node of the tree
+        children = pd.DataFrame({c: out[c] if c in out else scores[c] for c in node.children}, index=scores.index)
+        w, _ = _node_weights(spec, node, children, weight_steps)
+        label = "root" if node.id == ROOT else node.id
+        method = (p.nodes or {}).get(label) or (p.nodes or {}).get(node.id) or (p.levels or {}).get(node.level) \
+            or p.method
+        series = aggregate(children, w, method, p.min_coverage, node=label)
+        if p.fill:
+            series, rec = fill_scores(series, p.fill, by)
+            if len(rec):
+                recs.append(rec.assign(indicator=label))
+        out[node.id] = series
+        total = float(np.sum(np.clip(w, 0, None)))
+        used[label] = {c: (float(x) / total if total > 0 else 0.0) for c, x in zip(node.children, w, strict=True)}
+    frame = pd.DataFrame(out, index=scores.index)
+    rec_all = pd.concat([r for r in recs if len(r)], ignore_index=True) if len(recs) > 1 else recs[0]
+    return frame, used, rec_all
+
+
+def _effective(spec: ScoringSpec, used: dict[str, dict[str, float]]) -> dict[str, float]:
+    eff: dict[str, float] = {c: 0.0 for c in spec.indicators}
+    root = spec.nodes[-1]
+
+    def walk(node: TreeNode, factor: float) -> None:
+        label = "root" if node.id == ROOT else node.id
+        for child in node.children:
+            share = factor * used[label].get(child, 0.0)
+            if child in eff and not any(n.id == child for n in spec.nodes):
+                eff[child] += share
+            else:
+                walk(spec.node(child), share)
+
+    walk(root, 1.0)
+    return eff
+
+
+def _ratings(spec: ScoringSpec, raw: pd.DataFrame, rate: RateParams) -> tuple[pd.DataFrame, pd.DataFrame]:
+    from citystd.engine.rate import colour_levels, levels_to_colours, node_colours
+
+    rated = [c for c in spec.indicators if c in spec.thresholds]
+    ind = pd.DataFrame(None, index=raw.index, columns=list(spec.indicators), dtype=object)
+    nodes = pd.DataFrame(None, index=raw.index, columns=[n.id for n in spec.nodes], dtype=object)
+    if not rated:
+        return ind, nodes
+    th = pd.DataFrame([spec.thresholds[c] for c in rated], index=rated, columns=["green", "yellow", "orange"])
+    direction = pd.Series({c: spec.direction[c] for c in rated}, dtype=object)
+    targets = pd.Series({c: spec.targets.get(c, (np.nan, None))[0] for c in rated}, dtype="float64")
+    levels = colour_levels(raw[rated], th, direction, targets)
+    colours = levels_to_colours(levels)
+    for c in rated:
+        ind[c] = colours[c]
+    for node in spec.nodes:
+        leaves = [c for c in node.leaves if c in spec.thresholds]
+        if leaves:
+            nodes[node.id] = node_colours(levels[leaves], rate.nodes, rate.red_share, rate.min_coverage)
+    return ind, nodes
+
+
+def _coverage(spec: ScoringSpec, raw: pd.DataFrame) -> pd.DataFrame:
+    valid = raw.notna()
+    return pd.DataFrame({n.id: (valid[list(n.leaves)].mean(axis=1) if n.leaves else np.nan) for n in spec.nodes},
+                        index=raw.index)
+
+
+def _trends(spec: ScoringSpec, raw: pd.DataFrame) -> pd.DataFrame | None:
+    from citystd.engine.trend import cagr, on_track, progress, slope
+
+    years = raw.index.get_level_values("year")
+    if years.isna().all() or years.dropna().nunique() < 2:
+        return None
+    cols = list(spec.indicators)
+    c, s = cagr(raw), slope(raw)
+    frames = {"cagr": c, "slope": s}
+    targets = {k: v for k, v in spec.targets.items() if k in cols}
+    base = int(years.dropna().min())
+    if targets:
+        tv = pd.Series({k: v[0] for k, v in targets.items()}).reindex(cols)
+        ty = pd.Series({k: (v[1] if v[1] is not None else np.nan) for k, v in targets.items()}).reindex(cols)
+        frames["progress"] = progress(raw, tv, base)
+        direction = pd.Series({k: spec.direction[k] for k in cols}, dtype=object)
+        last = float(years.dropna().max())
+        frames["status"] = on_track(raw, tv, ty.fillna(last), direction)
+    long = []
+    for key, frame in frames.items():
+        stacked = frame.stack(future_stack=True).rename(key)
+        long.append(stacked)
+    out = pd.concat(long, axis=1)
+    out.index = out.index.set_names(["unit", "indicator"])
+    return out
+
+
+def vary(spec: ScoringSpec, sets: list[str]) -> ScoringSpec:
+    """A copy of ``spec`` with ``step.param=value`` overrides (for sensitivity analysis)."""
+    return replace(spec, steps=tuple(apply_sets(list(spec.steps), sets)))

@@ -1,0 +1,143 @@
+"""Scoring a data file end to end: library → read → check → derive → pipeline → results document.
+
+This is the one place that wires IO (the reader) to the pure core (derive, pipeline, results);
+the CLI and future APIs call :func:`score_file`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from citystd.diagnostics import Diagnostic, Location, Msg, Severity, error, suggestion
+from citystd.spec.library import Library
+from citystd.spec.models import Framework
+
+DEFAULT_FRAMEWORK = "action-plan"
+
+
+def load_framework(framework: str | None, libraries: list[Path] | None = None) -> tuple[Library, Framework]:
+    """The library and framework to score with.
+
+    ``framework`` is a built-in framework id, or a path to a YAML file or directory that defines
+    one framework (and possibly its own indicators and variables, loaded on top of the built-in
+    library). ``libraries`` replaces the built-in library. Library errors stop here (exit 1).
+    """
+    from citystd.spec.library import builtin_path
+    from citystd.spec.validate import validate
+
+    base = list(libraries) if libraries else [builtin_path()]
+    fw_path = Path(framework) if framework and (framework.endswith((".yaml", ".yml")) or Path(framework).is_dir()) \
+        else None
+    if fw_path is not None and not fw_path.exists():
+        raise error("U901", f"framework file not found: {framework}", f"找不到框架文件：{framework}", exit_code=2)
+    roots = [*base, fw_path] if fw_path is not None else base
+    lib, diags = validate(roots)
+    errors = [d for d in diags if d.level is Severity.ERROR]
+    if errors:
+        first = errors[0]
+        raise error("R201" if first.code == "R201" else first.code,
+                    f"the indicator library has {len(errors)} error(s), first: {first.location}: {first.message.en}",
+                    f"指标库有 {len(errors)} 个错误，第一个：{first.location}：{first.message.zh}",
+                    hint=Msg("run `citystd validate` on the library for all of them",
+                             "请对指标库运行 `citystd validate` 查看全部错误"))
+    if fw_path is not None:
+        own = [fid for (kind, fid), origin in lib.origins.items()
+               if kind == "framework" and _inside(origin.positions.file, fw_path)]
+        if len(own) != 1:
+            raise error("U901", f"{framework} must define exactly one framework, found {len(own)}",
+                        f"{framework} 必须且只能定义一个框架，实际为 {len(own)} 个", exit_code=2)
+        return lib, lib.frameworks[own[0]]
+    fid = framework or DEFAULT_FRAMEWORK
+    if fid not in lib.frameworks:
+        known = ", ".join(sorted(lib.frameworks)) or "—"
+        raise error("U901", f"unknown framework '{fid}' (known: {known})", f"未知框架 '{fid}'（可用：{known}）",
+                    hint=suggestion(fid, lib.frameworks), exit_code=2)
+    return lib, lib.frameworks[fid]
+
+
+def _inside(file: str, root: Path) -> bool:
+    f = Path(file).resolve()
+    r = root.resolve()
+    return f == r or r in f.parents
+
+
+@dataclass
+class Outcome:
+    doc: dict[str, Any] | None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.level is Severity.ERROR]
+
+
+def score_file(data: Path, lib: Library, fw: Framework, *, sets: list[str] | None = None, sheet: str | None = None,
+               layout: str = "auto", id_column: str | None = None, keep_going: bool = False,
+               lang: str = "en") -> Outcome:
+    """Read, check and score ``data``. Returns the results document, or None when data errors stop it."""
+    from citystd.datachecks import check_missing_variables, check_ranges
+    from citystd.engine.derive import derive, needs, vocabulary
+    from citystd.engine.pipeline import build_spec, run
+    from citystd.io import read_city_data
+    from citystd.results import build
+
+    spec = build_spec(lib, fw, sets)
+    plan = needs(lib, spec.indicators)
+    vocab = vocabulary(lib, plan)
+    city = read_city_data(data, vocab, sheet=sheet, layout=layout, id_column=id_column)  # type: ignore[arg-type]
+    diags: list[Diagnostic] = list(city.diagnostics)
+    present = set(city.values.columns)
+    missing_needed = {v: users for v, users in plan.variables.items()
+                      if v not in present and not all(u in present for u in users)}
+    names = {v: [lib.variables[v].name.zh, lib.variables[v].name.en] for v in missing_needed if v in lib.variables}
+    diags += check_missing_variables(present, missing_needed, file=city.source.file, names=names)
+    ranges: dict[str, tuple[float | None, float | None]] = {}
+    for v in plan.variables:
+        if v in lib.variables:
+            ranges[v] = tuple(lib.variables[v].range)  # type: ignore[assignment]
+    for i in plan.order:
+        ranges[i] = tuple(lib.indicators[i].range)  # type: ignore[assignment]
+    ranges = {k: r for k, r in ranges.items() if r != (None, None) and k in present}
+    diags += check_ranges(city.values, ranges, city, file=city.source.file)
+    values, derive_diags = derive(city.values, lib, list(spec.indicators), city.locate)
+    diags += derive_diags
+    derived = [i for i in spec.indicators if i in plan.formulas and i not in present]
+    derived_ranges = {i: tuple(lib.indicators[i].range) for i in derived if lib.indicators[i].range != (None, None)}
+    if derived_ranges:
+        diags += _derived_range_findings(values, derived_ranges, lib, plan, city)
+    if not values.notna().any().any():
+        diags.append(Diagnostic("D711", Msg("no indicator of the framework could be computed from this file",
+                                            "无法从该文件计算框架中的任何指标"), Location(city.source.file),
+                                Msg(f"the framework '{fw.id}' needs columns such as: "
+                                    + ", ".join(list(plan.variables)[:6] + plan.direct[:4]),
+                                    f"框架 '{fw.id}' 需要的列例如：" + ", ".join(list(plan.variables)[:6] + plan.direct[:4]))))
+        return Outcome(None, diags)
+    if any(d.level is Severity.ERROR for d in diags) and not keep_going:
+        return Outcome(None, diags)
+    scores = run(spec, values, city.attributes)
+    diags += scores.diagnostics
+    info = {"file": city.source.file, "sha256": city.source.sha256, "sheet": city.source.sheet,
+            "layout": city.source.layout}
+    return Outcome(build(spec, scores, lib, input_info=info, issues=diags, lang=lang), diags)
+
+
+def _derived_range_findings(values: Any, ranges: dict, lib: Library, plan: Any, city: Any) -> list[Diagnostic]:
+    """D707 for derived indicators outside their range, located at the row of the first input."""
+    from citystd.datachecks import check_ranges
+
+    out = []
+    for ind_id, rng in ranges.items():
+        first = plan.formulas[ind_id].names[0]
+
+        def locate(unit: Any, year: Any, column: str, _first: str = first) -> Location:
+            return city.locate(unit, year, _first)
+
+        found = check_ranges(values[[ind_id]], {ind_id: rng}, locate, file=city.source.file)
+        ind = lib.indicators[ind_id]
+        for d in found:
+            out.append(Diagnostic(d.code, Msg(d.message.en + f" (computed as {ind.formula})",
+                                              d.message.zh + f"（按公式 {ind.formula} 计算）"), d.location,
+                                  Msg("check the input values and their units", "请检查输入数值及其单位")))
+    return out
