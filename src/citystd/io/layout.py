@@ -210,9 +210,9 @@ class Recogniser:
 
 
 def find_header_row(rows: Sequence[Sequence[object]], recognise: Recogniser) -> int | None:
-    """Index of the header among the first rows: the first row with at least two non-empty cells
-    of which one is a known column name; else the first row with two non-empty cells; else the
-    first non-empty row; None for no non-empty row."""
+    """Index of the header among the first rows: the first row with a known column name; else
+    the first row with two non-empty cells (a title line has one); else the first non-empty row;
+    None for no non-empty row."""
     first_two = first_any = None
     for i, row in enumerate(rows[:HEADER_SCAN_ROWS]):
         cells = [_text(c) for c in row]
@@ -221,11 +221,10 @@ def find_header_row(rows: Sequence[Sequence[object]], recognise: Recogniser) -> 
             continue
         if first_any is None:
             first_any = i
-        if len(filled) >= 2:
-            if first_two is None:
-                first_two = i
-            if any(recognise.known(c) for c in filled):
-                return i
+        if any(recognise.known(c) for c in filled):
+            return i
+        if len(filled) >= 2 and first_two is None:
+            first_two = i
     return first_two if first_two is not None else first_any
 
 
