@@ -202,20 +202,34 @@ def make_records(
     after: np.ndarray,
     stage: str,
     action: str | np.ndarray,
+    action_names: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Records of changed cells (``mask`` True), one row per cell, in row-then-column order.
 
-    ``before``/``after``/``action`` are 2-D arrays shaped like ``mask`` (``action`` may be one string).
+    ``before``/``after``/``action`` are 2-D arrays shaped like ``mask``; ``action`` may be one
+    string, or integer codes into ``action_names``. The text columns are categoricals (a run can
+    record millions of cells); ``year`` is nullable Int64.
     """
     rows, cols = np.nonzero(mask)
-    acts = np.full(len(rows), action, dtype=object) if isinstance(action, str) else np.asarray(action)[rows, cols]
+    ucodes, uniques = pd.factorize(unit_values(index))
+    years = year_values(index)
+    yv = np.asarray(years.fillna(0), dtype="int64") if len(years) else np.zeros(0, dtype="int64")
+    ymask = np.asarray(years.isna(), dtype=bool)
+    if isinstance(action, str):
+        act = pd.Categorical.from_codes(np.zeros(len(rows), dtype=np.int8), categories=[action])
+    elif action_names is not None:
+        act = pd.Categorical.from_codes(
+            np.asarray(action)[rows, cols], categories=list(action_names)
+        ).remove_unused_categories()
+    else:
+        act = pd.Categorical(np.asarray(action, dtype=object)[rows, cols])
     return pd.DataFrame(
         {
-            "unit": unit_values(index)[rows],
-            "year": pd.array(np.asarray(year_values(index), dtype=object)[rows], dtype="Int64"),
-            "indicator": np.asarray(list(columns), dtype=object)[cols],
-            "stage": np.full(len(rows), stage, dtype=object),
-            "action": acts.astype(object),
+            "unit": pd.Categorical.from_codes(ucodes[rows], categories=pd.Index(uniques, dtype=object)),
+            "year": pd.arrays.IntegerArray(yv[rows], ymask[rows]),
+            "indicator": pd.Categorical.from_codes(cols, categories=pd.Index(list(columns), dtype=object)),
+            "stage": pd.Categorical.from_codes(np.zeros(len(rows), dtype=np.int8), categories=[stage]),
+            "action": act,
             "before": np.asarray(before, dtype=float)[rows, cols],
             "after": np.asarray(after, dtype=float)[rows, cols],
         },

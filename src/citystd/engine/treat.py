@@ -33,7 +33,7 @@ import pandas as pd
 from citystd.diagnostics import error
 from citystd.engine.stats import make_records, sections, select_columns, skew_kurt_arrays
 
-_ACTIONS = np.array(["", "winsorised_high", "winsorised_low", "log", "clipped_low", "clipped_high"], dtype=object)
+_ACTIONS = ("", "winsorised_high", "winsorised_low", "log", "clipped_low", "clipped_high")
 
 
 def _fails(sk: np.ndarray, ku: np.ndarray, skew_t: float, kurt_t: float) -> np.ndarray:
@@ -127,5 +127,5 @@ def treat(
         after[rows], codes[rows] = out, code
     result = data.copy()
     result[cols] = after
-    records = make_records(data.index, cols, codes > 0, before, after, "treat", _ACTIONS[codes])
+    records = make_records(data.index, cols, codes > 0, before, after, "treat", codes, _ACTIONS)
     return result, records
