@@ -18,6 +18,7 @@ NEG = pd.Series({"x": -1})
     [
         ("n_minmax_0_100", "minmax", {}),
         ("n_minmax_1_100", "minmax", {"range": (1, 100)}),
+        ("n_dist2max", "minmax", {"range": (0, 1)}),  # 1 − (max − x)/(max − min) is min-max on [0, 1]
         ("Normalise_numeric_minmax_dirneg", "minmax", {"direction": NEG}),
         ("n_zscore", "zscore", {}),
         ("n_zscore_10_2", "zscore", {"mean": 10, "sd": 2}),

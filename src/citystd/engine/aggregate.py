@@ -10,7 +10,7 @@ weights renormalised:
 | ``arithmetic`` | Σ wᵢxᵢ / Σ wᵢ |
 | ``geometric`` | exp(Σ wᵢ ln xᵢ / Σ wᵢ); every xᵢ must be > 0, otherwise E802 names the node and units |
 | ``harmonic`` | Σ wᵢ / Σ (wᵢ/xᵢ); every xᵢ must be ≠ 0 (E802) |
-| ``median`` | weighted median: sort the row's values ascending; the smallest value whose cumulative weight is ≥ ½ Σ wᵢ (so with an even number of equal weights, the lower middle value) |
+| ``median`` | weighted median: sort the row's values ascending; the smallest value whose cumulative weight is ≥ ½ Σ wᵢ (within a relative 1e-12, so that rounding of fractional weights cannot move it); with an even number of equal weights this is the lower middle value |
 | ``copeland`` | within each year, w normalised to sum 1 over all children; o_ab = Σ w over children where both a and b have data and a > b, plus ½ Σ w where a = b (NA comparisons add 0 to both o_ab and o_ba); score_a = Σ_{b≠a} sign(o_ab − ½) |
 | ``topsis`` | within each year: v_ij = w_j x_ij; v⁺_j, v⁻_j = max and min of v_ij over the units; D⁺_i = √Σ_j (v_ij − v⁺_j)², D⁻_i = √Σ_j (v_ij − v⁻_j)² over the unit's children with data; C_i = D⁻/(D⁺ + D⁻)·100. (Renormalising a unit's weights over its available children multiplies D⁺ and D⁻ by the same factor, so C does not depend on it.) |
 

@@ -170,7 +170,10 @@ def parse_direction(
                 raise error("E801", f"unknown direction {v!r} for indicator {col}", f"指标 {col} 的方向 {v!r} 无法识别")
             sign[i] = _DIRECTION_WORDS[key]
         else:
-            f = float(v)
+            try:
+                f = float(v)
+            except (TypeError, ValueError):
+                f = float("nan")
             if f not in (1.0, -1.0, 0.0):
                 raise error("E801", f"direction of indicator {col} must be +1, -1 or target, not {v!r}",
                             f"指标 {col} 的方向必须为 +1、-1 或 target，而不是 {v!r}")
