@@ -37,12 +37,54 @@ MAX_DIAGNOSTICS = 1000
 # --- shared helpers ---------------------------------------------------------------------------
 
 
-def _resolve(locate: Any, headers: Mapping[str, str] | None) -> tuple[Locate | None, Mapping[str, str]]:
-    """Accept a locate function or a CityData-like object with ``locate`` and ``headers``."""
-    if locate is not None and hasattr(locate, "locate"):
-        hdrs = headers if headers is not None else getattr(locate, "headers", {}) or {}
-        return locate.locate, hdrs
-    return locate, headers or {}
+class _Cells:
+    """Units, years, headers and locations of the cells of ``values``, computed per flagged cell.
+
+    ``locate`` is a ``(unit, year, column) -> Location`` function, or a CityData-like object
+    (with ``locate`` and ``headers``); when ``values`` is that object's own table, cells are
+    located by row position, without any lookup.
+    """
+
+    def __init__(self, values: pd.DataFrame, locate: Any, headers: Mapping[str, str] | None,
+                 file: str | None) -> None:
+        self.file = file
+        idx = values.index
+        if isinstance(idx, pd.MultiIndex) and "unit" in idx.names:
+            self.units = idx.get_level_values("unit").to_numpy(dtype=object)
+            self.years = (idx.get_level_values("year").to_numpy(dtype="float64", na_value=np.nan)
+                          if "year" in idx.names else np.full(len(idx), np.nan))
+        else:
+            self.units = idx.to_numpy(dtype=object)
+            self.years = np.full(len(idx), np.nan)
+        self.by_position = None
+        self.fn: Locate | None = locate
+        if locate is not None and hasattr(locate, "locate"):
+            if headers is None:
+                headers = getattr(locate, "headers", None)
+            if getattr(locate, "values", None) is values and hasattr(locate, "locate_at"):
+                self.by_position = locate.locate_at
+            self.fn = locate.locate
+        self.headers: Mapping[str, str] = headers or {}
+
+    def unit(self, r: int) -> Hashable:
+        return self.units[r]
+
+    def year(self, r: int) -> int | None:
+        y = self.years[r]
+        return None if np.isnan(y) else int(y)
+
+    def header(self, col: str) -> str:
+        return self.headers.get(col, col)
+
+    def where(self, r: int) -> tuple[str, str]:
+        return _where(self.units[r], self.year(r))
+
+    def location(self, r: int, col: str) -> Location:
+        if self.by_position is not None:
+            return self.by_position(r, col)
+        if self.fn is not None:
+            return self.fn(self.units[r], self.year(r), col)
+        return Location(self.file)
 
 
 def _fmt(v: float) -> str:
@@ -54,36 +96,15 @@ def _fmt(v: float) -> str:
     return f"{v:.10g}"
 
 
-def _year(y: object) -> int | None:
-    return None if y is None or pd.isna(y) else int(y)  # type: ignore[arg-type]
-
-
 def _where(unit: object, year: int | None) -> tuple[str, str]:
     if year is None:
         return f"city {unit}", f"城市 {unit}"
     return f"city {unit}, year {year}", f"城市 {unit}，{year} 年"
 
 
-def _loc(locate: Locate | None, file: str | None, unit: Hashable, year: int | None, col: str) -> Location:
-    if locate is not None:
-        return locate(unit, year, col)
-    return Location(file)
-
-
 def _summary(code: str, n: int, cap: int, file: str | None, what_en: str, what_zh: str) -> Diagnostic:
     return Diagnostic(code, Msg(f"… and {n:,} more {what_en} (not listed; only the first {cap:,} are shown)",
                                 f"……另有 {n:,} 个{what_zh}未列出（仅显示前 {cap:,} 个）"), Location(file))
-
-
-def _index_parts(values: pd.DataFrame) -> tuple[np.ndarray, list[int | None]]:
-    idx = values.index
-    if isinstance(idx, pd.MultiIndex) and "unit" in idx.names:
-        units = idx.get_level_values("unit").to_numpy(dtype=object)
-        years = [_year(y) for y in idx.get_level_values("year")] if "year" in idx.names else [None] * len(idx)
-    else:
-        units = idx.to_numpy(dtype=object)
-        years = [None] * len(idx)
-    return units, years
 
 
 # --- D707 ranges ------------------------------------------------------------------------------
@@ -111,7 +132,6 @@ def check_ranges(
     Missing cells are never out of range. Columns without a range, and ranges for absent columns,
     are ignored.
     """
-    locate, headers = _resolve(locate, headers)
     cols = [c for c in values.columns if c in ranges and any(b is not None for b in ranges[c])]
     if not cols or values.empty:
         return []
@@ -123,18 +143,18 @@ def check_ranges(
     rows, cidx = np.nonzero(bad)
     if not len(rows):
         return []
-    units, years = _index_parts(values)
+    cells = _Cells(values, locate, headers, file)
     out = []
     for r, c in zip(rows[:max_diagnostics], cidx[:max_diagnostics], strict=True):
         col = cols[c]
-        h = headers.get(col, col)
+        h = cells.header(col)
         v = _fmt(arr[r, c])
         rng = _range_text(*ranges[col])
-        w_en, w_zh = _where(units[r], years[r])
+        w_en, w_zh = cells.where(r)
         out.append(Diagnostic("D707", Msg(
             f"value {v} in column \"{h}\" is outside the valid range {rng} ({w_en})",
             f"\"{h}\" 列的值 {v} 超出有效范围 {rng}（{w_zh}）"),
-            _loc(locate, file, units[r], years[r], col),
+            cells.location(r, col),
             Msg("check the unit (percent or fraction, yuan or 10,000 yuan) and look for a typing error",
                 "请检查单位（百分数或小数、元或万元）以及是否录入错误")))
     if len(rows) > max_diagnostics:
@@ -204,13 +224,17 @@ def _previous(arr: np.ndarray, ucodes: np.ndarray, yv: np.ndarray) -> tuple[np.n
     return prev, prev_year
 
 
-def _near_power_of_ten(ratio: np.ndarray, tolerance: float) -> tuple[np.ndarray, np.ndarray]:
-    """(mask, k): ratio within ``tolerance`` of 10**k for an integer k ≠ 0."""
+def _near_power_of_ten(ratio: np.ndarray, tolerance: float) -> np.ndarray:
+    """Mask of ratios within ``tolerance`` of 10**k for an integer k ≠ 0 (exact test only on the
+    few ratios of at least ~9 or at most ~1/9)."""
+    out = np.zeros(ratio.shape, dtype=bool)
     with np.errstate(divide="ignore", invalid="ignore"):
-        lg = np.log10(ratio)
-        k = np.round(lg)
-        near = (k != 0) & np.isfinite(lg) & (np.abs(ratio / np.power(10.0, k) - 1) <= tolerance)
-    return near, k
+        lg = np.abs(np.log10(ratio))
+        far = np.nonzero(np.isfinite(lg) & (lg >= np.log10(1 / (1 - tolerance)) - 1 + 1e-12) & (lg > 0.5))
+        r = ratio[far]
+        k = np.round(np.log10(r))
+        out[far] = (k != 0) & (np.abs(r / np.power(10.0, k) - 1) <= tolerance)
+    return out
 
 
 def check_year_jumps(
@@ -234,7 +258,6 @@ def check_year_jumps(
     The default factor, 3, flags a handful of real oddities in a 30-city × 10-year yearbook
     panel (e.g. a city's gas supply falling 29-fold) and no ordinary year-to-year variation.
     """
-    locate, headers = _resolve(locate, headers)
     panel = _sorted_panel(values)
     if panel is None or values.shape[1] == 0:
         return []
@@ -252,13 +275,13 @@ def check_year_jumps(
     rows, cidx = np.nonzero(bad)
     if not len(rows):
         return []
-    units, _ = _index_parts(values)
+    cells = _Cells(values, locate, headers, file)
     cols = list(values.columns)
     out = []
     for r, c in zip(rows[:max_diagnostics], cidx[:max_diagnostics], strict=True):
         col = cols[c]
-        h = headers.get(col, col)
-        unit = units[order[r]]
+        h = cells.header(col)
+        unit = cells.unit(order[r])
         y1, y0 = int(yv[r]), int(prev_year[r, c])
         v1, v0 = arr[r, c], prev[r, c]
         q = ratio[r, c]
@@ -273,7 +296,7 @@ def check_year_jumps(
             f"changes of {factor:g}× or more are flagged",
             f"{unit} 的 \"{h}\" 从 {_fmt(v0)}（{y0} 年）跳变为 {_fmt(v1)}（{y1} 年），{times_zh}；"
             f"变化达 {factor:g} 倍及以上即提示"),
-            _loc(locate, file, unit, y1, col),
+            cells.location(order[r], col),
             Msg("check both values and their units; if the change is real, ignore this warning",
                 "请核对这两个数值及其单位；如变化属实，可忽略此警告")))
     if len(rows) > max_diagnostics:
@@ -317,35 +340,46 @@ def unit_scale_mask(
         yv = np.full(len(idx), np.nan)
     years = pd.Series(np.where(np.isnan(yv), -1, yv))
 
-    # A. against the city's own years
+    # A. against the city's own years (group statistics only for columns with a candidate)
     g = frame.groupby(units)
-    med_u = g.transform("median").to_numpy()
     cnt_u = g.transform("count").to_numpy()
-    with np.errstate(divide="ignore", invalid="ignore"):
-        cand_u, _ = _near_power_of_ten(pos / med_u, tolerance)
-    normal = frame.where(~cand_u)
-    gn = normal.groupby(units)
-    spread_u = (gn.transform("max") / gn.transform("min")).to_numpy()
-    n_norm_u = gn.transform("count").to_numpy()
-    within = cand_u & (cnt_u >= min_years) & (n_norm_u >= 2) & (spread_u <= max_spread)
-    mask |= within
-    ref = np.where(within, med_u, ref)
-    basis[within] = 1
+    enough = cnt_u >= min_years
+    if enough.any():
+        med_u = g.transform("median").to_numpy()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            cand_u = _near_power_of_ten(pos / med_u, tolerance) & enough
+        cols = np.flatnonzero(cand_u.any(axis=0))
+        if len(cols):
+            sub = frame.iloc[:, cols].where(~cand_u[:, cols])
+            gn = sub.groupby(units)
+            spread = (gn.transform("max") / gn.transform("min")).to_numpy()
+            n_norm = gn.transform("count").to_numpy()
+            within = np.zeros(shape, dtype=bool)
+            within[:, cols] = cand_u[:, cols] & (n_norm >= 2) & (spread <= max_spread)
+            mask |= within
+            ref = np.where(within, med_u, ref)
+            basis[within] = 1
 
     # B. against the other cities of the same year, where the city has too few years
-    gy = frame.groupby(years)
-    med_y = gy.transform("median").to_numpy()
-    with np.errstate(divide="ignore", invalid="ignore"):
-        cand_y, _ = _near_power_of_ten(pos / med_y, tolerance)
-    normal_y = frame.where(~cand_y)
-    gny = normal_y.groupby(years)
-    q_hi = gny.quantile(0.9).reindex(years).to_numpy()
-    q_lo = gny.quantile(0.1).reindex(years).to_numpy()
-    n_norm_y = gny.transform("count").to_numpy()
-    across = cand_y & (cnt_u < min_years) & (n_norm_y >= min_cities) & (q_hi / q_lo <= max_spread)
-    mask |= across
-    ref = np.where(across, med_y, ref)
-    basis[across] = 2
+    few = ~enough & ~np.isnan(pos)
+    if few.any():
+        gy = frame.groupby(years)
+        med_y = gy.transform("median").to_numpy()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            cand_y = _near_power_of_ten(pos / med_y, tolerance) & few
+        cols = np.flatnonzero(cand_y.any(axis=0))
+        if len(cols):
+            sub = frame.iloc[:, cols].where(~cand_y[:, cols])
+            gny = sub.groupby(years)
+            q_hi = gny.quantile(0.9).reindex(years).to_numpy()
+            q_lo = gny.quantile(0.1).reindex(years).to_numpy()
+            n_norm = gny.transform("count").to_numpy()
+            across = np.zeros(shape, dtype=bool)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                across[:, cols] = cand_y[:, cols] & (n_norm >= min_cities) & (q_hi / q_lo <= max_spread)
+            mask |= across
+            ref = np.where(across, med_y, ref)
+            basis[across] = 2
     return (pd.DataFrame(mask, index=values.index, columns=values.columns),
             pd.DataFrame(ref, index=values.index, columns=values.columns),
             pd.DataFrame(basis, index=values.index, columns=values.columns))
@@ -389,7 +423,6 @@ def check_unit_scale(
 def _unit_scale_diagnostics(values: pd.DataFrame, mask: pd.DataFrame, ref: pd.DataFrame, basis: pd.DataFrame,
                             locate: Any, headers: Mapping[str, str] | None, file: str | None,
                             max_diagnostics: int) -> list[Diagnostic]:
-    locate, headers = _resolve(locate, headers)
     m = mask.to_numpy()
     rows, cidx = np.nonzero(m)
     if not len(rows):
@@ -397,27 +430,28 @@ def _unit_scale_diagnostics(values: pd.DataFrame, mask: pd.DataFrame, ref: pd.Da
     arr = values.to_numpy(dtype="float64")
     refs = ref.to_numpy()
     bas = basis.to_numpy()
-    units, years = _index_parts(values)
+    cells = _Cells(values, locate, headers, file)
     cols = list(values.columns)
     out = []
     for r, c in zip(rows[:max_diagnostics], cidx[:max_diagnostics], strict=True):
         col = cols[c]
-        h = headers.get(col, col)
+        h = cells.header(col)
+        year = cells.year(r)
         v, med = arr[r, c], refs[r, c]
         k = round(math.log10(v / med))
         size = f"{10 ** abs(k):,}× too {'large' if k > 0 else 'small'}"
         size_zh = f"{'大' if k > 0 else '小'}了约 {10 ** abs(k):,} 倍"
-        w_en, w_zh = _where(units[r], years[r])
+        w_en, w_zh = cells.where(r)
         if bas[r, c] == 1:
             cmp_en, cmp_zh = f"the city's other years (median {_fmt(med)})", f"该城市其他年份（中位数 {_fmt(med)}）"
         else:
-            yr = f" in {years[r]}" if years[r] is not None else ""
-            yr_zh = f" {years[r]} 年" if years[r] is not None else ""
+            yr = f" in {year}" if year is not None else ""
+            yr_zh = f" {year} 年" if year is not None else ""
             cmp_en, cmp_zh = f"the other cities{yr} (median {_fmt(med)})", f"其他城市{yr_zh}（中位数 {_fmt(med)}）"
         out.append(Diagnostic("D715", Msg(
             f"value {_fmt(v)} in column \"{h}\" looks {size} compared with {cmp_en} ({w_en})",
             f"\"{h}\" 列的值 {_fmt(v)} 与{cmp_zh}相比{size_zh}（{w_zh}）"),
-            _loc(locate, file, units[r], years[r], col),
+            cells.location(r, col),
             Msg("check the unit of this value (元 or 万元, % or fraction, m or km)",
                 "请检查该数值的单位（元或万元、百分数或小数、米或千米）")))
     if len(rows) > max_diagnostics:

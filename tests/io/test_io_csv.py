@@ -71,6 +71,12 @@ def test_title_line_above_the_header(write_text, vocab) -> None:
     assert [d.location.line for d in data.diagnostics] == [5]
 
 
+def test_one_word_title_that_looks_like_a_header(write_text, vocab) -> None:
+    data = read_city_data(write_text("城市\n城市,PM10\na,1\n"), vocab)
+    assert data.source.header_row == 2
+    assert data.units == ["a"]
+
+
 def test_ragged_rows(write_text, vocab) -> None:
     text = "city,PM10,PM2.5\na,1,2\nb,3,4,5\nc,6,7\nd,8,9,10,11\ne,1,2,\n"
     data = read_city_data(write_text(text), vocab, display="data.csv")

@@ -137,22 +137,30 @@ def is_mostly_numeric(column: pd.Series, share: float = 0.5) -> bool:
 
 
 def clean_text(column: pd.Series) -> pd.Series:
-    """Text cells trimmed, with missing markers and Excel errors as NA; numbers left alone.
+    """Text cells trimmed, with missing markers and Excel errors as None; an object Series.
 
-    Used for unit names and unit attributes (region, tier …), which keep their own spelling
-    (no NFKC), apart from integral floats such as ``110000.0`` (an admin code read from Excel),
-    which become ``"110000"``.
+    Used for unit names, variable names and unit attributes (region, tier …), which keep their
+    own spelling (no NFKC), apart from integral floats such as ``110000.0`` (an admin code read
+    from Excel), which become ``"110000"``. Each distinct value is cleaned once (these columns
+    repeat few values over many rows).
     """
     col = column.reset_index(drop=True)
-    if is_numeric_dtype(col.dtype) and not is_bool_dtype(col.dtype):
-        vals = col.to_numpy(dtype="float64", na_value=np.nan)
-        out = pd.Series(vals, dtype=object).map(_num_text, na_action="ignore")
-        return out.astype(object).where(pd.notna(vals), None)
-    out = col.astype(object).map(_cell_text, na_action="ignore")
-    out = out.astype(object)
-    folded = out.str.normalize("NFKC").str.strip().str.casefold()
-    drop = folded.isin(MISSING_MARKERS) | out.str.upper().isin(EXCEL_ERRORS) | out.isna()
-    return out.where(~drop.to_numpy(), None)
+    codes, uniques = pd.factorize(col, use_na_sentinel=True)
+    cleaned = np.array([*(_clean_one(u) for u in uniques), None], dtype=object)
+    return pd.Series(cleaned[codes], dtype=object)  # code -1 (missing) → the trailing None
+
+
+def _clean_one(v: object) -> str | None:
+    if v is None or (isinstance(v, float) and v != v):
+        return None
+    if isinstance(v, (bool, np.bool_)):
+        return str(v)
+    if isinstance(v, (int, float, np.integer, np.floating)):
+        return _num_text(float(v))
+    text = str(v).strip()
+    if _marker(text) in MISSING_MARKERS or text.upper() in EXCEL_ERRORS:
+        return None
+    return text
 
 
 def _num_text(v: float) -> str:
@@ -161,30 +169,37 @@ def _num_text(v: float) -> str:
     return repr(float(v))
 
 
-def _cell_text(v: object) -> str:
-    if isinstance(v, float):
-        return _num_text(v)
-    return str(v).strip()
-
-
 def parse_years(column: pd.Series) -> tuple[pd.Series, np.ndarray]:
     """Years as an Int64 series plus a boolean array of cells that are not a plausible year.
 
     Accepts ``2019``, ``2019.0``, ``"2019"`` and ``"2019年"``; plausible means a whole number in
-    1000–2999. Missing cells are flagged too (a year column must be filled).
+    1000–2999. Missing cells are flagged too (a year column must be filled). Each distinct value
+    is parsed once.
     """
     col = column.reset_index(drop=True)
     if is_numeric_dtype(col.dtype) and not is_bool_dtype(col.dtype):
         vals = col.to_numpy(dtype="float64", na_value=np.nan)
     else:
-        s = col.astype(object).map(_cell_text, na_action="ignore").astype(object)
-        s = s.str.normalize("NFKC").str.strip().str.removesuffix("年").str.strip()
-        vals = pd.to_numeric(s, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+        codes, uniques = pd.factorize(col, use_na_sentinel=True)
+        parsed = np.array([*(_year_value(u) for u in uniques), np.nan], dtype="float64")
+        vals = parsed[codes]
     with np.errstate(invalid="ignore"):
         ok = np.isfinite(vals) & (np.floor(vals) == vals) & (vals >= 1000) & (vals < 3000)
     years = pd.array(np.where(ok, vals, 0).astype("int64"), dtype="Int64")
     years[~ok] = pd.NA
     return pd.Series(years), ~ok
+
+
+def _year_value(v: object) -> float:
+    if isinstance(v, (bool, np.bool_)):
+        return np.nan
+    if isinstance(v, (int, float, np.integer, np.floating)):
+        return float(v)
+    text = unicodedata.normalize("NFKC", str(v)).strip().removesuffix("年").strip()
+    try:
+        return float(text)
+    except ValueError:
+        return np.nan
 
 
 _HEADER_SPACE = re.compile(r"[\s_]+")

@@ -210,22 +210,28 @@ class Recogniser:
 
 
 def find_header_row(rows: Sequence[Sequence[object]], recognise: Recogniser) -> int | None:
-    """Index of the header among the first rows: the first row with a known column name; else
-    the first row with two non-empty cells (a title line has one); else the first non-empty row;
-    None for no non-empty row."""
-    first_two = first_any = None
+    """Index of the header among the first rows: the first row with two non-empty cells of
+    which one is a known column name; else the first row with a known column name (a header
+    whose city column is unnamed); else the first row with two non-empty cells (a title line
+    has one); else the first non-empty row; None when every row is empty."""
+    first_known = first_two = first_any = None
     for i, row in enumerate(rows[:HEADER_SCAN_ROWS]):
-        cells = [_text(c) for c in row]
-        filled = [c for c in cells if c]
+        filled = [c for c in (_text(c) for c in row) if c]
         if not filled:
             continue
         if first_any is None:
             first_any = i
-        if any(recognise.known(c) for c in filled):
+        known = any(recognise.known(c) for c in filled)
+        if known and len(filled) >= 2:
             return i
+        if known and first_known is None:
+            first_known = i
         if len(filled) >= 2 and first_two is None:
             first_two = i
-    return first_two if first_two is not None else first_any
+    for cand in (first_known, first_two, first_any):
+        if cand is not None:
+            return cand
+    return None
 
 
 def _text(cell: object) -> str:
@@ -451,10 +457,9 @@ def _units_and_years(raw: RawTable, cols: _Columns, sink: Sink) -> _Rows:
 def _report_duplicates(raw: RawTable, keys: list, rows: np.ndarray, loc_col: int,
                        describe: Callable[[int], tuple[str, str]], sink: Sink) -> np.ndarray:
     """Flag repeated keys (D704, naming both rows); returns the mask of rows to keep (first wins)."""
-    mi = pd.MultiIndex.from_arrays(keys)
-    codes, _ = pd.factorize(mi)
-    _, first = np.unique(codes, return_index=True)
-    dup = mi.duplicated(keep="first")
+    codes = group_codes(*keys)
+    _, first = np.unique(codes, return_index=True)  # codes are dense: first[code]
+    dup = pd.Series(codes).duplicated(keep="first").to_numpy()
     word, zword = raw.row_word()
     idx = np.flatnonzero(dup)
     room = sink.room("D704")
@@ -505,6 +510,22 @@ def _unknown_column(raw: RawTable, j: int, vocab: Vocabulary, sink: Sink) -> Non
     sink.add(Diagnostic("D703", Msg(
         f'column "{h}" matches no variable or indicator; it is kept as a unit attribute',
         f'列 "{h}" 与任何变量或指标都不匹配，将作为单元属性保留'), raw.header_location(j), hint))
+
+
+def group_codes(*arrays: object) -> np.ndarray:
+    """Dense int64 codes, in order of first appearance, of the rows' combination of ``arrays``
+    (missing values are a value of their own). Vectorised: one factorize per array."""
+    combined: np.ndarray | None = None
+    for a in arrays:
+        c, u = pd.factorize(a, use_na_sentinel=False)  # type: ignore[call-overload]
+        c = np.asarray(c, dtype="int64")
+        if combined is None:
+            combined = c
+        else:
+            combined, _ = pd.factorize(combined * max(len(u), 1) + c)
+            combined = np.asarray(combined, dtype="int64")
+    assert combined is not None
+    return combined
 
 
 def _index(units: np.ndarray, years: pd.Series) -> pd.MultiIndex:
@@ -691,9 +712,9 @@ def _build_long(raw: RawTable, vocab: Vocabulary, cols: _Columns, sink: Sink, so
     units, years, rid = rows.units[sel], rows.years.iloc[sel].reset_index(drop=True), row_ids[sel]
 
     # pivot
-    key_codes, key_uniques = pd.factorize(pd.MultiIndex.from_arrays([units, years.array]))
+    key_codes = group_codes(units, years.array)
     col_codes, col_uniques = pd.factorize(pd.Series(rid, dtype=object))
-    nr, nc = len(key_uniques), len(col_uniques)
+    nr, nc = int(key_codes.max()) + 1 if len(key_codes) else 0, len(col_uniques)
     data = np.full((nr, nc), np.nan, dtype="float64", order="F")
     data[key_codes, col_codes] = vals[sel]
     src = _rows_of(raw, keep[sel])

@@ -441,12 +441,12 @@ def _sniff_delimiter(lines: list[str], suffix: str) -> str:
 
 
 def _read_text(data: bytes, name: str, suffix: str, recognise: Recogniser) -> tuple[RawTable, str]:
-    if not data.strip(b" \t\r\n\x00" + codecs.BOM_UTF8):
+    if _blank(data, b" \t\r\n\x00" + codecs.BOM_UTF8):
         raise _empty(name, False)
     text, encoding = _decode(data, name)
     if encoding == "utf-8" and text.startswith("\ufeff"):
         text = text[1:]
-    if not text.strip():
+    if _blank(text, None):
         raise _empty(name, False)
 
     head = text[: 1 << 16]
@@ -500,6 +500,14 @@ def _read_text(data: bytes, name: str, suffix: str, recognise: Recogniser) -> tu
 
 
 HEAD_LINES = 40
+
+
+def _blank(data, chars) -> bool:  # type: ignore[no-untyped-def]
+    """True if ``data`` (bytes or str) is only whitespace, without copying a large file."""
+    head = data[: 1 << 16]
+    if head.strip(chars):
+        return False
+    return len(data) <= len(head) or not data.strip(chars)
 
 
 def _records(text: str, delim: str, limit: int) -> tuple[list[list[str]], list[int]]:
