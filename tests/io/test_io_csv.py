@@ -119,6 +119,15 @@ def test_undecodable_text(write_text, vocab, tmp_path) -> None:
     assert d.hint is not None
 
 
+def test_workbook_with_a_csv_name(write_xlsx, vocab, tmp_path) -> None:
+    path = tmp_path / "data.csv"
+    path.write_bytes(write_xlsx({"S": [["city", "PM10"], ["a", 1]]}).read_bytes())
+    with pytest.raises(CitystdError) as exc:
+        read_city_data(path, vocab)
+    d = exc.value.diagnostic
+    assert d.code == "D701" and "Excel workbook" in d.message.en and ".xlsx" in d.hint.en
+
+
 def test_unknown_extension_and_missing_file(tmp_path, vocab) -> None:
     path = tmp_path / "data.json"
     path.write_text("{}")

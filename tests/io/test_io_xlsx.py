@@ -59,6 +59,7 @@ def test_reads_a_chinese_sheet_with_exact_cells(write_xlsx, vocab) -> None:
     assert data.locate("nowhere", 2019, "pm25") == Location("data.xlsx", sheet="数据")
     assert data.header("pm25") == "PM2.5"
     assert data.source_row("重庆", 2019) == 12
+    assert data.locate("重庆", 2019) == Location("data.xlsx", sheet="数据", cell="A12")
 
 
 def test_title_rows_and_offset_table(write_xlsx, vocab) -> None:

@@ -624,7 +624,8 @@ def _build_wide(raw: RawTable, vocab: Vocabulary, cols: _Columns, sink: Sink, so
         index=index)
     col_of = {vid: int(raw.col_no[j]) for j, vid in value_cols}
     col_of.update({name: int(raw.col_no[j]) for name, j in zip(attr_names, attr_cols, strict=True)})
-    cells = CellMap(raw.kind, raw.file, raw.sheet, _rows_of(raw, src_rows), col_of, ids)
+    cells = CellMap(raw.kind, raw.file, raw.sheet, _rows_of(raw, src_rows), col_of, ids,
+                    unit_col=int(raw.col_no[cols.city]))
     headers = {vid: raw.headers[j] for j, vid in value_cols}
     return CityData(values, attributes, source, headers, sink.finish(), cells)
 
@@ -739,7 +740,8 @@ def _build_long(raw: RawTable, vocab: Vocabulary, cols: _Columns, sink: Sink, so
 
     col_of = {vid: int(raw.col_no[cols.value]) for vid in ids}
     col_of.update({name: int(raw.col_no[j]) for name, j in zip(attr_names, attr_cols, strict=True)})
-    cells = CellMap(raw.kind, raw.file, raw.sheet, row_of, col_of, ids, cell_rows)
+    cells = CellMap(raw.kind, raw.file, raw.sheet, row_of, col_of, ids, cell_rows,
+                    unit_col=int(raw.col_no[cols.city]))
     _, first_rec = np.unique(col_codes, return_index=True)
     sel_names = names[sel]
     first_name = {ids[c]: str(sel_names[first_rec[c]]) for c in range(nc)}

@@ -58,6 +58,7 @@ class CellMap:
     col_of: dict[str, int]
     columns: list[str]
     cell_rows: np.ndarray | None = None
+    unit_col: int | None = None  # 0-based source column of the unit ids
 
     def row(self, i: int, column: str | None) -> int | None:
         if self.cell_rows is not None and column is not None and column in self._col_pos:
@@ -113,7 +114,7 @@ class CityData:
 
         xlsx: ``Location(file, sheet=…, cell="D12")``; CSV: ``Location(file, line=14)`` (name
         the column in the message, see :meth:`header`); Parquet: ``Location(file)``. An unknown
-        unit-year gives the file alone; ``column=None`` gives the row (CSV) or the first cell.
+        unit-year gives the file alone; ``column=None`` gives the row (CSV) or its unit cell (xlsx).
         """
         i = self.position(unit, year)
         return self.locate_at(i, column)
@@ -128,7 +129,7 @@ class CityData:
         row = cm.row(i, column)
         col = cm.col_of.get(column) if column is not None else None
         if col is None and cm.kind == "sheet":
-            col = min(cm.col_of.values(), default=0)
+            col = cm.unit_col if cm.unit_col is not None else min(cm.col_of.values(), default=0)
         return cm.location(row, col)
 
     def source_row(self, unit: Hashable, year: int | None, column: str | None = None) -> int | None:

@@ -313,7 +313,7 @@ def _sheet_table(rows: list[list], header: int | None, name: str, sname: str) ->
         raise _empty(name, False, Location(name, sheet=sname))
     headers = header_texts(rows[header])
     body = rows[header + 1:]
-    width = max([len(headers), *(len(r) for r in body[:1])]) if body else len(headers)
+    width = max([len(headers), *(len(r) for r in body)])
     if any(len(r) != width for r in body):  # only after putting back error cells
         body = [list(r) + [""] * (width - len(r)) for r in body]
     if len(headers) < width:
@@ -443,6 +443,17 @@ def _sniff_delimiter(lines: list[str], suffix: str) -> str:
 def _read_text(data: bytes, name: str, suffix: str, recognise: Recogniser) -> tuple[RawTable, str]:
     if _blank(data, b" \t\r\n\x00" + codecs.BOM_UTF8):
         raise _empty(name, False)
+    if data.startswith((_ZIP_MAGIC, _CFB_MAGIC)):
+        raise error(
+            "D701", f"cannot read '{name}': it is an Excel workbook (or another binary file) with a "
+            f"{suffix} name", f"无法读取 '{name}'：这是以 {suffix} 命名的 Excel 工作簿（或其他二进制文件）",
+            Location(name), Msg("rename it to .xlsx (or .xls), or save it as CSV from Excel",
+                                "请将扩展名改为 .xlsx（或 .xls），或在 Excel 中另存为 CSV"))
+    if b"\x00" in data[:4096] and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise error(
+            "D701", f"cannot read '{name}': a binary file, not CSV text",
+            f"无法读取 '{name}'：这是二进制文件，不是 CSV 文本", Location(name),
+            Msg("save the data as CSV UTF-8, .xlsx or .parquet", "请将数据另存为 CSV UTF-8、.xlsx 或 .parquet"))
     text, encoding = _decode(data, name)
     if encoding == "utf-8" and text.startswith("\ufeff"):
         text = text[1:]
