@@ -89,6 +89,12 @@ def test_ragged_rows(write_text, vocab) -> None:
     assert data.has_errors
 
 
+def test_ragged_first_row(write_text, vocab) -> None:
+    data = read_city_data(write_text("city,PM10\na,1,2\nb,3\n"), vocab)
+    assert [(d.code, d.location.line) for d in data.diagnostics] == [("D710", 2)]
+    assert data.units == ["b"]
+
+
 def test_short_rows_are_padded(write_text, vocab) -> None:
     data = read_city_data(write_text("city,PM10,PM2.5\na,1\nb,2,3\n"), vocab)
     assert data.values["pm10"].tolist() == [1.0, 2.0]

@@ -85,6 +85,14 @@ def pd_na():
     return pd.NA
 
 
+def test_footnotes_under_the_table_are_not_cities(write_xlsx, vocab) -> None:
+    rows = [["城市", "PM10"], ["北京", 1], ["上海", None], [None], ["注：数据来源于统计年鉴。"],
+            ["Source: NBS"], ["* provisional"]]
+    data = read_city_data(write_xlsx({"S": rows}), vocab)
+    assert data.units == ["北京", "上海"]
+    assert data.diagnostics == []
+
+
 def test_sheet_by_name_index_and_did_you_mean(write_xlsx, vocab) -> None:
     path = write_xlsx({"A": [["city", "PM10"], ["x", 1]], "Sheet2": [["city", "PM10"], ["y", 2]]})
     assert read_city_data(path, vocab, sheet="Sheet2").units == ["y"]

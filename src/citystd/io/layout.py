@@ -12,6 +12,7 @@ next to one numeric column). Otherwise it is *wide*.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -411,10 +412,29 @@ class _Rows:
     years: pd.Series  # Int64, per kept row
 
 
+_NOTE = re.compile(r"^(?:注|备注|附注|注释|说明|数据来源|资料来源|来源|notes?|sources?)\s*[:：.、]|^[*※]",
+                   re.IGNORECASE)
+
+
+def _footnotes(raw: RawTable, city: int, units: np.ndarray) -> np.ndarray:
+    """Rows that are a footnote under the table (``注：…``, ``数据来源：…``, ``Source: …``, ``* …``)
+    in the unit column, with every other cell empty; they are dropped silently."""
+    out = np.zeros(len(units), dtype=bool)
+    cand = np.flatnonzero(pd.Series(units, dtype=object).str.match(_NOTE).fillna(False).to_numpy(dtype=bool))
+    if not len(cand):
+        return out
+    others = raw.frame.drop(columns=[city]).iloc[cand]
+    empty = (others.isna() | (others.astype(object) == "")).all(axis=1).to_numpy()
+    out[cand[empty]] = True
+    return out
+
+
 def _units_and_years(raw: RawTable, cols: _Columns, sink: Sink) -> _Rows:
     n = len(raw.frame)
-    units = clean_text(raw.frame[cols.city]).to_numpy(dtype=object)
-    no_unit = pd.isna(units)
+    units = clean_text(raw.frame[cols.city]).to_numpy(dtype=object, copy=True)
+    notes = _footnotes(raw, cols.city, units)
+    units[notes] = None
+    no_unit = pd.isna(units) & ~notes
     word, zword = raw.row_word()
     city_header = raw.headers[cols.city] or column_letter(int(raw.col_no[cols.city]))
     no_unit_idx = np.flatnonzero(no_unit)
@@ -433,7 +453,7 @@ def _units_and_years(raw: RawTable, cols: _Columns, sink: Sink) -> _Rows:
         bad_year = np.zeros(n, dtype=bool)
     else:
         years, bad_year = parse_years(raw.frame[cols.year])
-        bad_year &= ~no_unit
+        bad_year &= ~no_unit & ~notes
         year_header = raw.headers[cols.year]
         bad_idx = np.flatnonzero(bad_year)
         room = sink.room("D713")
@@ -450,7 +470,7 @@ def _units_and_years(raw: RawTable, cols: _Columns, sink: Sink) -> _Rows:
             sink.add(Diagnostic("D713", Msg(en, zh), raw.location(r, cols.year),
                                 Msg("write the year as a number such as 2019", "请将年份写为数字，如 2019")))
         sink.skip("D713", len(bad_idx) - room)
-    keep = np.flatnonzero(~no_unit & ~bad_year)
+    keep = np.flatnonzero(~no_unit & ~bad_year & ~notes)
     return _Rows(keep, units[keep], years.iloc[keep].reset_index(drop=True))
 
 

@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from citystd.diagnostics import Diagnostic, Location, Msg, error, suggestion
+from citystd.io.cells import header_key
 from citystd.io.layout import (
     Layout,
     RawTable,
@@ -237,26 +238,23 @@ def _read_workbook(data: bytes, name: str, suffix: str, sheet: str | int | None,
             rows = _sheet_rows(wb, chosen, data, name, suffix)
             header = find_header_row(rows, recognise)
             return _sheet_table(rows, header, name, chosen)
-        visible = _visible_sheets(wb, names)
-        fallback: tuple[str, list, int] | None = None
-        for sname in visible:
+        with_data: tuple[str, list, int] | None = None  # first sheet with a header and data rows
+        header_only: tuple[str, list, int] | None = None
+        for sname in _visible_sheets(wb, names):
             rows = _sheet_rows(wb, sname, data, name, suffix)
             header = find_header_row(rows, recognise)
             if header is None:
                 continue
-            has_data = any(any(_filled(c) for c in r) for r in rows[header + 1:])
-            if not has_data:
-                if fallback is None:
-                    fallback = (sname, rows, header)
+            if not any(any(_filled(c) for c in r) for r in rows[header + 1:]):
+                header_only = header_only or (sname, rows, header)
                 continue
             if recognised_score(header_texts(rows[header]), recognise) > 0:
                 return _sheet_table(rows, header, name, sname)
-            if fallback is None or not any(any(_filled(c) for c in r) for r in fallback[1][fallback[2] + 1:]):
-                fallback = (sname, rows, header)
-        if fallback is None:
+            with_data = with_data or (sname, rows, header)
+        chosen_sheet = with_data or header_only
+        if chosen_sheet is None:
             raise _empty(name, False)
-        sname, rows, header = fallback
-        return _sheet_table(rows, header, name, sname)
+        return _sheet_table(chosen_sheet[1], chosen_sheet[2], name, chosen_sheet[0])
     finally:
         try:
             wb.close()
@@ -285,8 +283,6 @@ def _pick_sheet(names: list[str], sheet: str | int, name: str) -> str:
     else:
         if sheet in names:
             return sheet
-        from citystd.io.cells import header_key
-
         loose = [n for n in names if header_key(n) == header_key(sheet)]
         if loose:
             return loose[0]
@@ -485,12 +481,14 @@ def _read_text(data: bytes, name: str, suffix: str, recognise: Recogniser) -> tu
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
+            # the first data row longer than the header is truncated with only a warning
+            warnings.simplefilter("error", pd.errors.ParserWarning)
             frame = pd.read_csv(
                 buf, sep=delim, header=None, names=list(range(ncols)), skiprows=header_end,
                 index_col=False, skip_blank_lines=False, keep_default_na=False, na_values=[""],
                 dtype=dict.fromkeys(text_cols, str), low_memory=False, encoding=enc,
                 on_bad_lines="error", engine="c")
-    except pd.errors.ParserError:
+    except (pd.errors.ParserError, pd.errors.ParserWarning):
         frame = None
     except pd.errors.EmptyDataError:
         frame = pd.DataFrame(columns=range(ncols))
