@@ -9,7 +9,7 @@ from __future__ import annotations
 import typer
 
 from citystd import __version__
-from citystd.cli import browse, schema, score, validate
+from citystd.cli import browse, importer, schema, score, validate
 
 app = typer.Typer(
     name="citystd",
@@ -41,6 +41,7 @@ app.command("validate")(validate.validate_command)
 app.command("schema")(schema.schema_command)
 app.add_typer(browse.indicators_app, name="indicators")
 app.add_typer(browse.frameworks_app, name="frameworks")
+app.add_typer(importer.import_app, name="import")
 
 
 def main() -> None:
