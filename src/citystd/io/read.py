@@ -34,7 +34,7 @@ import xml.etree.ElementTree as ET
 import zipfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePosixPath
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -453,7 +453,7 @@ def _read_text(data: bytes, name: str, suffix: str, recognise: Recogniser) -> tu
     text, encoding = _decode(data, name)
     if encoding == "utf-8" and text.startswith("\ufeff"):
         text = text[1:]
-    if _blank(text, None):
+    if _blank(text):
         raise _empty(name, False)
 
     head = text[: 1 << 16]
@@ -511,7 +511,7 @@ def _read_text(data: bytes, name: str, suffix: str, recognise: Recogniser) -> tu
 HEAD_LINES = 40
 
 
-def _blank(data, chars) -> bool:  # type: ignore[no-untyped-def]
+def _blank(data: Any, chars: Any = None) -> bool:
     """True if ``data`` (bytes or str) is only whitespace, without copying a large file."""
     head = data[: 1 << 16]
     if head.strip(chars):
