@@ -296,3 +296,52 @@ def frameworks_show(
                 emit(e.get("children", []), depth + 1)
 
         emit(tree, 1)
+
+
+@indicators_app.command("coverage")
+@handles_errors
+def indicators_coverage(
+    library: list[Path] = typer.Option(None, "--library", help=LIBRARY_HELP),
+    reference_map: Path = typer.Option(
+        None, "--reference-map",
+        help="Directory of reference-map CSVs (row, status, indicator, reason), one per domain "
+             "(default: docs/reference-map beside the built-in library, when there is one)."),
+    reference: Path = typer.Option(
+        None, "--reference", help="The reference table CSV; names the excluded rows (source, clause, item)."),
+    fmt: str = typer.Option("markdown", "--format", help="markdown | json"),
+    output: Path = typer.Option(
+        None, "--output", "-o",
+        help="Write to this file. A file holding <!-- coverage:start --> … <!-- coverage:end --> keeps "
+             "everything outside the markers."),
+    lang: str | None = lang_option(),
+) -> None:
+    """Coverage tables of the library: indicators per domain and source standard, how many have
+    formulas, goalposts, thresholds, targets and verified sources, the frameworks, and what became
+    of every row of the reference table."""
+    from citystd.cli.common import stderr_console, usage_error
+    from citystd.spec import coverage as cov
+    from citystd.spec.library import builtin_path
+
+    lang = resolve_lang(lang)
+    if fmt not in ("markdown", "json"):
+        usage_error(f"--format must be markdown or json, not '{fmt}'", f"--format 只能是 markdown 或 json，而不是 '{fmt}'",
+                    lang)
+    lib = load(library, lang)
+    if reference_map is None and not library:
+        default = builtin_path().parent / "docs" / "reference-map"
+        reference_map = default if default.is_dir() else None
+    mapping = cov.read_reference_map(reference_map) if reference_map is not None else None
+    table = cov.read_reference_table(reference) if reference is not None else None
+    tables = cov.coverage(lib, mapping, table)
+    text = (cov.to_markdown(tables, lang) if fmt == "markdown"
+            else json.dumps(cov.to_json(tables, lang), ensure_ascii=False, indent=2) + "\n")
+    if output is None:
+        typer.echo(text, nl=False)
+        return
+    from citystd.atomic import write_text_atomic
+
+    if fmt == "markdown" and output.is_file():
+        merged = cov.replace_section(output.read_text(encoding="utf-8"), text)
+        text = merged if merged is not None else text
+    write_text_atomic(output, text)
+    stderr_console().print(("wrote " if lang == "en" else "已写入 ") + str(output))
