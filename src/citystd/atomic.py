@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 
@@ -32,6 +32,17 @@ def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
     except BaseException:
         tmp_path.unlink(missing_ok=True)
         raise
+
+
+def write_chunks_atomic(path: Path, chunks: Iterable[bytes]) -> None:
+    """Write byte pieces one after another (large outputs are never held whole in memory)."""
+
+    def write(p: Path) -> None:
+        with p.open("wb") as fh:
+            for piece in chunks:
+                fh.write(piece)
+
+    write_atomic(path, write)
 
 
 def write_text_atomic(path: Path, text: str) -> None:

@@ -7,9 +7,8 @@ Renderers (terminal table, CSV, reports) read the document, never the engine's f
 
 from __future__ import annotations
 
-import json
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -27,70 +26,165 @@ def _floats(a: Any) -> list[float | None]:
     return [None if math.isnan(v) else v for v in arr.tolist()]
 
 
-def _ints(s: pd.Series | pd.DataFrame) -> list:
-    return [None if pd.isna(v) else int(v) for v in np.asarray(s.astype("Float64").to_numpy(dtype="float64",
-                                                                                           na_value=np.nan))]
+def _ints(s: pd.Series) -> list:
+    a = s.astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
+    return [None if math.isnan(v) else int(v) for v in a.tolist()]
 
 
 def _objs(a: Any) -> list:
     return [None if (v is None or (isinstance(v, float) and math.isnan(v))) else v for v in list(a)]
 
 
+class Results:
+    """The results of one run, rendered on demand: :meth:`doc` (dicts) or :meth:`json_text` (fast)."""
+
+    def __init__(self, spec: ScoringSpec, scores: Scores, lib: Library, *, input_info: dict[str, Any],
+                 issues: Sequence[Diagnostic], lang: str = "en") -> None:
+        self.spec, self.scores, self.lib = spec, scores, lib
+        self.input_info, self.issues, self.lang = input_info, list(issues), lang
+        self.node_ids = [n.id for n in spec.nodes if n.id != ROOT]
+        self.inds = list(spec.indicators)
+        idx = scores.nodes.index
+        units = [str(u) for u in idx.get_level_values("unit")]
+        years = [None if pd.isna(y) else int(y) for y in idx.get_level_values("year")]
+        root_rank = _ints(scores.node_ranks[ROOT])
+        # the document's row order: year, rank (unranked last), city
+        self.order = sorted(range(len(units)), key=lambda r: (years[r] is not None, years[r] or 0,
+                                                              root_rank[r] is None, root_rank[r] or 0, units[r]))
+        self.units, self.years = units, years
+
+    def header(self) -> dict[str, Any]:
+        spec = self.spec
+        return {
+            "citystd_version": __version__,
+            "framework": {"id": spec.framework_id, "version": spec.version, "sha256": spec.sha256(),
+                          "name": spec.name},
+            "input": self.input_info,
+            "pipeline": self.scores.steps_run,
+            "tree": _tree(spec),
+            "indicators": {i: _indicator_meta(self.lib, spec, i) for i in self.inds},
+        }
+
+    def footer(self) -> dict[str, Any]:
+        return {
+            "dropped": _dropped(self.scores.dropped),
+            "records": _records(self.scores.records),
+            "issues": [d.to_dict(self.lang) for d in self.issues],
+            "trends": _trends(self.scores.trends),
+        }
+
+    def _columns(self) -> dict[str, dict[str, list]]:
+        sc, nodes = self.scores, [*self.node_ids, ROOT]
+        conv_f, conv_i, conv_o = _floats, _ints, _objs
+
+        def get(frame: pd.DataFrame, cols: list[str], conv: Any, floats: bool = False) -> dict[str, list]:
+            if floats:
+                return {c: conv(frame[c].to_numpy(dtype="float64", na_value=np.nan)) for c in cols}
+            return {c: conv(frame[c]) for c in cols}
+
+        return {
+            "n_score": get(sc.nodes, nodes, conv_f, True), "n_rank": get(sc.node_ranks, nodes, conv_i),
+            "n_col": get(sc.node_colours, nodes, conv_o), "n_cov": get(sc.coverage, nodes, conv_f, True),
+            "i_val": get(sc.values, self.inds, conv_f, True), "i_score": get(sc.scores, self.inds, conv_f, True),
+            "i_rank": get(sc.indicator_ranks, self.inds, conv_i), "i_col": get(sc.indicator_colours, self.inds, conv_o),
+        }
+
+    def rows(self) -> list[dict[str, Any]]:
+        c = self._columns()
+        out = []
+        for r in self.order:  # one entry per city-year: building the document, not computing
+            out.append({
+                "city": self.units[r], "year": self.years[r],
+                "score": c["n_score"][ROOT][r], "rank": c["n_rank"][ROOT][r], "rating": c["n_col"][ROOT][r],
+                "coverage": c["n_cov"][ROOT][r],
+                "nodes": {n: {"score": c["n_score"][n][r], "rank": c["n_rank"][n][r], "rating": c["n_col"][n][r],
+                              "coverage": c["n_cov"][n][r]} for n in self.node_ids},
+                "indicators": {i: {"value": c["i_val"][i][r], "score": c["i_score"][i][r], "rank": c["i_rank"][i][r],
+                                   "rating": c["i_col"][i][r]} for i in self.inds},
+            })
+        return out
+
+    def doc(self) -> dict[str, Any]:
+        return {**self.header(), "results": self.rows(), **self.footer()}
+
+    def json_bytes(self) -> bytes:
+        """The document as UTF-8 JSON: equal to ``dumps(self.doc())``."""
+        return b"".join(self.json_chunks())
+
+    def json_chunks(self, chunk: int = 2000) -> Iterator[bytes]:
+        """The document as UTF-8 JSON pieces, built column-wise (concatenated: :meth:`json_bytes`).
+
+        Each column is formatted by orjson a whole array at a time, and each result row is filled
+        into one precomputed template, in chunks of rows, so a 10,000 × 300 result neither builds
+        millions of small dicts nor holds every cell's text at once.
+        """
+        import orjson
+
+        sc, nodes = self.scores, [*self.node_ids, ROOT]
+        q = orjson.dumps
+        node_part = b",".join(q(n) + b':{"score":%s,"rank":%s,"rating":%s,"coverage":%s}' for n in self.node_ids)
+        ind_part = b",".join(q(i) + b':{"value":%s,"score":%s,"rank":%s,"rating":%s}' for i in self.inds)
+        template = (b'{"city":%s,"year":%s,"score":%s,"rank":%s,"rating":%s,"coverage":%s,"nodes":{'
+                    + node_part + b'},"indicators":{' + ind_part + b"}}")
+
+        def f(frame: pd.DataFrame, col: str) -> tuple[str, np.ndarray]:
+            return "float", frame[col].to_numpy(dtype="float64", na_value=np.nan)
+
+        def i(frame: pd.DataFrame, col: str) -> tuple[str, np.ndarray]:
+            return "int", frame[col].astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
+
+        def c(frame: pd.DataFrame, col: str) -> tuple[str, tuple[np.ndarray, np.ndarray]]:
+            return "cat", _factorize(frame[col].to_numpy(dtype=object))
+
+        years = np.array([np.nan if y is None else float(y) for y in self.years])
+        sources: list[tuple[str, Any]] = [("cat", _factorize(np.array(self.units, dtype=object))), ("int", years),
+                                          f(sc.nodes, ROOT), i(sc.node_ranks, ROOT), c(sc.node_colours, ROOT),
+                                          f(sc.coverage, ROOT)]
+        for n in self.node_ids:
+            sources += [f(sc.nodes, n), i(sc.node_ranks, n), c(sc.node_colours, n), f(sc.coverage, n)]
+        for k in self.inds:
+            sources += [f(sc.values, k), f(sc.scores, k), i(sc.indicator_ranks, k), c(sc.indicator_colours, k)]
+        del nodes
+        order = np.asarray(self.order, dtype=np.int64)
+        yield q(self.header())[:-1] + b',"results":['
+        for start in range(0, len(order), chunk):
+            rows = order[start:start + chunk]
+            cols = [_texts(kind, data, rows).tolist() for kind, data in sources]
+            yield (b"\n" if start == 0 else b",\n") + b",\n".join([template % r for r in zip(*cols, strict=True)])
+        yield (b"\n" if len(order) else b"") + b"]," + q(self.footer())[1:] + b"\n"
+
+
+def _factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, lookup of JSON texts with b"null" last) for a column of strings/None."""
+    import orjson
+
+    codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
+    lookup = np.array([orjson.dumps(str(u)) for u in uniques] + [b"null"], dtype=object)
+    return codes, lookup
+
+
+def _texts(kind: str, data: Any, rows: np.ndarray) -> np.ndarray:
+    import orjson
+
+    if kind == "cat":
+        codes, lookup = data
+        return lookup[codes[rows]]
+    a = data[rows]
+    if kind == "float":
+        return np.array(orjson.dumps(a, option=orjson.OPT_SERIALIZE_NUMPY)[1:-1].split(b","), dtype=object) \
+            if len(a) else np.array([], dtype=object)
+    missing = np.isnan(a)
+    ints = np.where(missing, 0, a).astype(np.int64)
+    out = np.array(orjson.dumps(ints, option=orjson.OPT_SERIALIZE_NUMPY)[1:-1].split(b","), dtype=object) \
+        if len(a) else np.array([], dtype=object)
+    out[missing] = b"null"
+    return out
+
+
 def build(spec: ScoringSpec, scores: Scores, lib: Library, *, input_info: dict[str, Any],
           issues: Sequence[Diagnostic], lang: str = "en") -> dict[str, Any]:
-    """The results document (docs/results.md)."""
-    idx = scores.nodes.index
-    units = [str(u) for u in idx.get_level_values("unit")]
-    years_raw = idx.get_level_values("year")
-    years = [None if pd.isna(y) else int(y) for y in years_raw]
-    node_ids = [n.id for n in spec.nodes if n.id != ROOT]
-    inds = list(spec.indicators)
-
-    def column_lists(frame: pd.DataFrame, cols: list[str], kind: str) -> dict[str, list]:
-        if kind == "float":
-            return {c: _floats(frame[c].to_numpy(dtype="float64", na_value=np.nan)) for c in cols}
-        if kind == "int":
-            return {c: _ints(frame[c]) for c in cols}
-        return {c: _objs(frame[c]) for c in cols}
-
-    n_score = column_lists(scores.nodes, [*node_ids, ROOT], "float")
-    n_rank = column_lists(scores.node_ranks, [*node_ids, ROOT], "int")
-    n_col = column_lists(scores.node_colours, [*node_ids, ROOT], "obj")
-    n_cov = column_lists(scores.coverage, [*node_ids, ROOT], "float")
-    i_val = column_lists(scores.values, inds, "float")
-    i_score = column_lists(scores.scores, inds, "float")
-    i_rank = column_lists(scores.indicator_ranks, inds, "int")
-    i_col = column_lists(scores.indicator_colours, inds, "obj")
-
-    rows = []
-    for r in range(len(units)):  # one entry per city-year: building the document, not computing
-        rows.append({
-            "city": units[r],
-            "year": years[r],
-            "score": n_score[ROOT][r],
-            "rank": n_rank[ROOT][r],
-            "rating": n_col[ROOT][r],
-            "coverage": n_cov[ROOT][r],
-            "nodes": {n: {"score": n_score[n][r], "rank": n_rank[n][r], "rating": n_col[n][r],
-                          "coverage": n_cov[n][r]} for n in node_ids},
-            "indicators": {i: {"value": i_val[i][r], "score": i_score[i][r], "rank": i_rank[i][r],
-                               "rating": i_col[i][r]} for i in inds},
-        })
-    rows.sort(key=lambda x: (x["year"] is not None, x["year"] or 0, x["rank"] is None, x["rank"] or 0, x["city"]))
-
-    return {
-        "citystd_version": __version__,
-        "framework": {"id": spec.framework_id, "version": spec.version, "sha256": spec.sha256(), "name": spec.name},
-        "input": input_info,
-        "pipeline": scores.steps_run,
-        "tree": _tree(spec),
-        "indicators": {i: _indicator_meta(lib, spec, i) for i in inds},
-        "results": rows,
-        "dropped": _dropped(scores.dropped),
-        "records": _records(scores.records),
-        "issues": [d.to_dict(lang) for d in issues],
-        "trends": _trends(scores.trends),
-    }
+    """The results document (docs/results.md) as plain dicts."""
+    return Results(spec, scores, lib, input_info=input_info, issues=issues, lang=lang).doc()
 
 
 def _tree(spec: ScoringSpec) -> list[dict[str, Any]]:
@@ -163,20 +257,33 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 def _trends(frame: pd.DataFrame | None) -> list[dict[str, Any]]:
     if frame is None or not len(frame):
         return []
+    f = frame.reset_index()
+    numeric = [c for c in ("cagr", "slope", "progress") if c in f.columns]
+    keep = f[numeric].notna().any(axis=1)
+    f = f.loc[keep].sort_values(["unit", "indicator"], kind="stable")
+    cols = {c: _floats(f[c].to_numpy(dtype="float64")) for c in numeric}
+    status = [None if pd.isna(v) else str(v) for v in f["status"]] if "status" in f.columns else None
     out = []
-    for (unit, ind), row in frame.iterrows():
-        item = {"city": str(unit), "indicator": str(ind), "cagr": _num(row.get("cagr")), "slope": _num(row.get("slope"))}
-        if "progress" in row:
-            item["progress"] = _num(row.get("progress"))
-        if "status" in row:
-            item["status"] = None if pd.isna(row.get("status")) else str(row.get("status"))
-        if item["cagr"] is None and item["slope"] is None and item.get("progress") is None:
-            continue
+    units, inds = f["unit"].astype(str).tolist(), f["indicator"].astype(str).tolist()
+    for k, (unit, ind) in enumerate(zip(units, inds, strict=True)):
+        item: dict[str, Any] = {"city": str(unit), "indicator": str(ind)}
+        for c in numeric:
+            item[c] = cols[c][k]
+        if status is not None:
+            item["status"] = status[k]
         out.append(item)
-    out.sort(key=lambda x: (x["city"], x["indicator"]))
     return out
 
 
-def dumps(doc: dict[str, Any]) -> str:
-    """Deterministic JSON: fixed key order (as built), Chinese kept readable, no NaN."""
-    return json.dumps(doc, ensure_ascii=False, indent=1, allow_nan=False) + "\n"
+def dumps(doc: dict[str, Any]) -> bytes:
+    """Deterministic UTF-8 JSON in the layout of :meth:`Results.json_bytes` (one result per line)."""
+    import orjson
+
+    rows = doc.get("results", [])
+    head = orjson.dumps({k: v for k, v in doc.items() if k in _HEAD})
+    tail = orjson.dumps({k: v for k, v in doc.items() if k not in _HEAD and k != "results"})
+    body = b",\n".join(orjson.dumps(r) for r in rows)
+    return head[:-1] + b',"results":[\n' + body + (b"\n" if body else b"") + b"]," + tail[1:] + b"\n"
+
+
+_HEAD = ("citystd_version", "framework", "input", "pipeline", "tree", "indicators")

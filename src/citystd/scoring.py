@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from citystd.diagnostics import Diagnostic, Location, Msg, Severity, error, suggestion
+from citystd.results import Results
 from citystd.spec.library import Library
 from citystd.spec.models import Framework
 
@@ -65,8 +66,17 @@ def _inside(file: str, root: Path) -> bool:
 
 @dataclass
 class Outcome:
-    doc: dict[str, Any] | None
+    results: Results | None
     diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def doc(self) -> dict[str, Any] | None:
+        """The results document as dicts (built on first use)."""
+        if self.results is None:
+            return None
+        if "_doc" not in self.__dict__:
+            self.__dict__["_doc"] = self.results.doc()
+        return self.__dict__["_doc"]
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -81,7 +91,7 @@ def score_file(data: Path, lib: Library, fw: Framework, *, sets: list[str] | Non
     from citystd.engine.derive import derive, needs, vocabulary
     from citystd.engine.pipeline import build_spec, run
     from citystd.io import read_city_data
-    from citystd.results import build
+    from citystd.results import Results
 
     spec = build_spec(lib, fw, sets)
     plan = needs(lib, spec.indicators)
@@ -120,7 +130,7 @@ def score_file(data: Path, lib: Library, fw: Framework, *, sets: list[str] | Non
     diags += scores.diagnostics
     info = {"file": city.source.file, "sha256": city.source.sha256, "sheet": city.source.sheet,
             "layout": city.source.layout}
-    return Outcome(build(spec, scores, lib, input_info=info, issues=diags, lang=lang), diags)
+    return Outcome(Results(spec, scores, lib, input_info=info, issues=diags, lang=lang), diags)
 
 
 def _derived_range_findings(values: Any, ranges: dict, lib: Library, plan: Any, city: Any) -> list[Diagnostic]:

@@ -56,30 +56,32 @@ def score_command(
     shown = [d for d in outcome.diagnostics if d.level is Severity.ERROR or d.code != "E809"]
     if shown:
         print_human(shown, lang, err, files=1)
-    if outcome.doc is None:
+    if outcome.results is None:
         msg = ("scoring stopped: fix the data errors above, or use --keep-going" if lang == "en"
                else "评分已停止：请修正上述数据错误，或使用 --keep-going")
         err.print(f"[bold red]{msg}[/]")
         raise typer.Exit(EXIT_FAIL)
-    doc = outcome.doc
-    text = render(doc, fmt, lang)
+    chunks = outcome.results.json_chunks() if fmt == "json" else iter([render(outcome.doc, fmt, lang).encode("utf-8")])
     if output is not None:
-        from citystd.atomic import write_text_atomic
+        from citystd.atomic import write_chunks_atomic
 
-        write_text_atomic(output, text)
+        write_chunks_atomic(output, chunks)
         err.print(("wrote " if lang == "en" else "已写入 ") + str(output))
     elif fmt == "table":
-        print_table(doc, lang)
+        print_table(outcome.doc, lang)
     else:
-        typer.echo(text, nl=False)
-    raise typer.Exit(EXIT_OK)
+        for piece in chunks:
+            typer.echo(piece, nl=False)
+    # errors found while scoring (e.g. an indicator that could not be normalised) fail the run,
+    # unless the user chose to go on
+    raise typer.Exit(EXIT_FAIL if outcome.errors and not keep_going else EXIT_OK)
 
 
 def render(doc: dict[str, Any], fmt: str, lang: str) -> str:
     from citystd.results import dumps
 
     if fmt == "json":
-        return dumps(doc)
+        return dumps(doc).decode("utf-8")
     if fmt == "csv":
         return to_csv(doc, lang)
     return table_text(doc, lang)

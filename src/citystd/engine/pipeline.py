@@ -303,8 +303,15 @@ def _normalise(spec: ScoringSpec, data: pd.DataFrame, p: NormaliseParams) -> tup
     targets = pd.Series({c: spec.targets.get(c, (np.nan, None))[0] for c in cols}, dtype="float64")
     th = pd.DataFrame([spec.thresholds.get(c, (np.nan,) * 3) for c in cols], index=cols,
                       columns=["green", "yellow", "orange"])
-    return normalise(data, p.method, direction=direction, range=tuple(p.range), mean=p.mean, sd=p.sd,
-                     pooled=p.pooled, cap=p.cap, scores=p.scores, goalposts=gp, targets=targets, thresholds=th)
+    out, diags = normalise(data, p.method, direction=direction, range=tuple(p.range), mean=p.mean, sd=p.sd,
+                           pooled=p.pooled, cap=p.cap, scores=p.scores, goalposts=gp, targets=targets, thresholds=th)
+    if p.method != "goalposts":
+        hint = Msg("data-driven normalisation needs several distinct values per indicator; goalposts score a city "
+                   "on its own: --set normalise.method=goalposts",
+                   "数据驱动的标准化方法需要每个指标有多个不同取值；目标值区间法可单独为一个城市评分："
+                   "--set normalise.method=goalposts")
+        diags = [replace(d, hint=d.hint or hint) if d.code == "E801" else d for d in diags]
+    return out, diags
 
 
 def _node_weights(spec: ScoringSpec, node: TreeNode, children: pd.DataFrame,

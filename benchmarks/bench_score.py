@@ -1,0 +1,160 @@
+"""End-to-end scoring speed and memory (issue 3's targets).
+
+Run:  .venv/bin/python benchmarks/bench_score.py [--rows 10000] [--indicators 300] [--runs 3]
+
+Builds, in a temp directory, a synthetic library (N indicators, each `x_i / population * 1000`,
+goalposts from the data's spread) and a 3-level framework (root → 10 domains → N/10 groups → indicators)
+with the pipeline winsorise → goalposts → arithmetic, and a CSV of `rows` city-years
+(rows/10 cities × 10 years). Then:
+
+1. times `citystd score data.csv -f framework.yaml --library lib -o results.json` as a whole process
+   (read CSV, derive, check ranges, winsorise, normalise, aggregate, rank, rate, write JSON),
+   with peak memory (ru_maxrss of the child);
+2. times the engine stages alone (derive + run) against a bare numpy pipeline doing the same
+   arithmetic (division, winsorisation test, goalposts, weighted means up the tree).
+Prints a Markdown table for docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+
+def build(root: Path, rows: int, n: int, seed: int = 7) -> tuple[Path, Path, Path]:
+    rng = np.random.default_rng(seed)
+    lib = root / "lib"
+    lib.mkdir()
+    cities, years = rows // 10, 10
+    pop = rng.lognormal(14.5, 0.8, cities).repeat(years)
+    base = rng.lognormal(3, 0.5, (cities, n)).repeat(years, axis=0)
+    values = base * rng.lognormal(0, 0.05, (rows, n)) * pop[:, None] / 1000
+    ind = values / pop[:, None] * 1000
+    lo, hi = np.percentile(ind, 2.5, axis=0), np.percentile(ind, 97.5, axis=0)
+    lines = ["citystd: 1", "domains:", "  - {id: d, name: {zh: 领域, en: Domain}}", "variables:",
+             "  - {id: population, name: {zh: 人口, en: Population}, unit: persons, range: [0, null]}"]
+    lines += [f"  - {{id: x{i}, name: {{zh: 变量{i}, en: Variable {i}}}, unit: count, range: [0, null]}}"
+              for i in range(n)]
+    lines.append("indicators:")
+    for i in range(n):
+        direction = "higher" if i % 3 else "lower"
+        worst, best = (float(lo[i]), float(hi[i])) if direction == "higher" else (float(hi[i]), float(lo[i]))
+        lines.append(f"  - {{id: i{i}, name: {{zh: 指标{i}, en: Indicator {i}}}, definition: {{zh: 定义, en: Def}}, "
+                     f"domain: d, unit: '1', direction: {direction}, formula: x{i} / population * 1000, "
+                     f"range: [0, null], goalposts: {{worst: {worst!r}, best: {best!r}}}, "
+                     f"sources: [{{standard: synthetic, clause: '{i}'}}]}}")
+    (lib / "library.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    per_group = max(1, n // 30)
+    fw = ["citystd: 1", "framework:", "  id: bench", "  version: '1.0.0'", "  name: {zh: 基准, en: Benchmark}",
+          "  pipeline:", "    - treat: {method: winsorise, fallback: none}", "    - normalise: {method: goalposts}",
+          "    - aggregate: {method: arithmetic}", "  tree:"]
+    k = 0
+    for d in range(10):
+        fw += [f"    - id: dom{d}", f"      name: {{zh: 领域{d}, en: Domain {d}}}", "      children:"]
+        for g in range(3):
+            fw += [f"        - id: g{d}_{g}", f"          name: {{zh: 组{g}, en: Group {g}}}", "          children:"]
+            for _ in range(per_group):
+                if k < n:
+                    fw.append(f"            - {{indicator: i{k}}}")
+                    k += 1
+    while k < n:
+        fw.insert(len(fw), f"            - {{indicator: i{k}}}")
+        k += 1
+    framework = root / "framework.yaml"
+    framework.write_text("\n".join(fw) + "\n", encoding="utf-8")
+    frame = pd.DataFrame(values, columns=[f"x{i}" for i in range(n)])
+    frame.insert(0, "population", pop.round())
+    frame.insert(0, "year", np.tile(np.arange(2014, 2014 + years), cities))
+    frame.insert(0, "city", np.repeat([f"C{c:05d}" for c in range(cities)], years))
+    data = root / "data.csv"
+    frame.to_csv(data, index=False, float_format="%.6g")
+    return lib, framework, data
+
+
+def whole_process(lib: Path, framework: Path, data: Path, out: Path) -> tuple[float, float]:
+    cmd = [sys.executable, "-m", "citystd", "score", str(data), "-f", str(framework), "--library", str(lib),
+           "-o", str(out)]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    t0 = time.perf_counter()
+    p = subprocess.run(cmd, capture_output=True, text=True)
+    dt = time.perf_counter() - t0
+    if p.returncode != 0:
+        raise SystemExit(p.stderr[-2000:])
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return dt, max(peak, before) / 1024  # MiB (ru_maxrss is KiB on Linux)
+
+
+def engine_vs_numpy(lib: Path, framework: Path, data: Path) -> tuple[float, float]:
+    from citystd.engine.derive import derive
+    from citystd.engine.pipeline import build_spec, run
+    from citystd.spec.validate import validate
+
+    libobj, _ = validate([lib, framework])
+    fw = next(iter(libobj.frameworks.values()))
+    spec = build_spec(libobj, fw)
+    frame = pd.read_csv(data)
+    frame["year"] = frame["year"].astype("Int64")
+    values = frame.set_index(["city", "year"]).rename_axis(["unit", "year"])
+    t0 = time.perf_counter()
+    ind, _ = derive(values, libobj, list(spec.indicators))
+    run(spec, ind)
+    t_engine = time.perf_counter() - t0
+
+    x = values.drop(columns="population").to_numpy()
+    pop = values["population"].to_numpy()
+    gp = np.array([libobj.indicators[i].goalposts.worst for i in spec.indicators])
+    gb = np.array([libobj.indicators[i].goalposts.best for i in spec.indicators])
+    years = values.index.get_level_values("year").to_numpy(dtype=int)
+    t0 = time.perf_counter()
+    y = x / pop[:, None] * 1000
+    for yr in np.unique(years):  # skew/kurtosis test per year, as the engine does
+        b = y[years == yr]
+        d = b - b.mean(axis=0)
+        s2 = (d**2).sum(axis=0)
+        _ = np.sqrt(len(b)) * (d**3).sum(axis=0) / s2**1.5
+        _ = len(b) * (d**4).sum(axis=0) / s2**2
+    s = np.clip((y - gp) / (gb - gp), 0, 1) * 100
+    groups = s.reshape(len(s), 30, -1).mean(axis=2) if s.shape[1] % 30 == 0 else s
+    doms = groups.reshape(len(s), 10, -1).mean(axis=2) if groups.shape[1] % 10 == 0 else groups
+    _ = doms.mean(axis=1)
+    t_numpy = time.perf_counter() - t0
+    return t_engine, t_numpy
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rows", type=int, default=10_000)
+    ap.add_argument("--indicators", type=int, default=300)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--skip-engine", action="store_true")
+    args = ap.parse_args()
+    root = Path(tempfile.mkdtemp(prefix="citystd-bench-"))
+    try:
+        lib, fw, data = build(root, args.rows, args.indicators)
+        times, peaks = [], []
+        for _ in range(args.runs):
+            t, m = whole_process(lib, fw, data, root / "results.json")
+            times.append(t)
+            peaks.append(m)
+        size = (root / "results.json").stat().st_size / 1e6
+        print(f"| score {args.rows:,} city-years × {args.indicators} indicators (whole process, JSON "
+              f"{size:.0f} MB) | {statistics.median(times):.2f} s (min {min(times):.2f}) | peak ≤ {max(peaks):.0f} MiB |")
+        if not args.skip_engine:
+            te, tn = engine_vs_numpy(lib, fw, data)
+            print(f"| engine stages (derive → rank) vs bare numpy | {te:.2f} s vs {tn:.2f} s | ratio {te / tn:.1f}× |")
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
