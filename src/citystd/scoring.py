@@ -6,6 +6,7 @@ the CLI and future APIs call :func:`score_file`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -85,8 +86,12 @@ class Outcome:
 
 def score_file(data: Path, lib: Library, fw: Framework, *, sets: list[str] | None = None, sheet: str | None = None,
                layout: str = "auto", id_column: str | None = None, keep_going: bool = False,
-               lang: str = "en") -> Outcome:
-    """Read, check and score ``data``. Returns the results document, or None when data errors stop it."""
+               lang: str = "en", progress: Callable[[str], None] | None = None) -> Outcome:
+    """Read, check and score ``data``. Returns the results document, or None when data errors stop it.
+
+    ``progress`` is called with the name of each stage as it starts (for a progress display).
+    """
+    step = progress or (lambda _stage: None)
     from citystd.datachecks import check_missing_variables, check_ranges
     from citystd.engine.derive import derive, needs, vocabulary
     from citystd.engine.pipeline import build_spec, run
@@ -96,6 +101,7 @@ def score_file(data: Path, lib: Library, fw: Framework, *, sets: list[str] | Non
     spec = build_spec(lib, fw, sets)
     plan = needs(lib, spec.indicators)
     vocab = vocabulary(lib, plan)
+    step("read")
     city = read_city_data(data, vocab, sheet=sheet, layout=layout, id_column=id_column)  # type: ignore[arg-type]
     diags: list[Diagnostic] = list(city.diagnostics)
     present = set(city.values.columns)
@@ -111,6 +117,7 @@ def score_file(data: Path, lib: Library, fw: Framework, *, sets: list[str] | Non
         ranges[i] = tuple(lib.indicators[i].range)  # type: ignore[assignment]
     ranges = {k: r for k, r in ranges.items() if r != (None, None) and k in present}
     diags += check_ranges(city.values, ranges, city, file=city.source.file)
+    step("derive")
     values, derive_diags = derive(city.values, lib, list(spec.indicators), city.locate)
     diags += derive_diags
     derived = [i for i in spec.indicators if i in plan.formulas and i not in present]
@@ -126,6 +133,7 @@ def score_file(data: Path, lib: Library, fw: Framework, *, sets: list[str] | Non
         return Outcome(None, diags)
     if any(d.level is Severity.ERROR for d in diags) and not keep_going:
         return Outcome(None, diags)
+    step("score")
     scores = run(spec, values, city.attributes)
     diags += scores.diagnostics
     info = {"file": city.source.file, "sha256": city.source.sha256, "sheet": city.source.sheet,

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -49,10 +52,12 @@ def score_command(
     if layout not in ("auto", "wide", "long"):
         usage_error(f"--layout must be auto, wide or long, not '{layout}'",
                     f"--layout 只能是 auto、wide 或 long，而不是 '{layout}'", lang)
-    lib, fw = load_framework(framework, list(library) if library else None)
-    outcome = score_file(data, lib, fw, sets=list(sets or []), sheet=sheet, layout=layout, id_column=id_column,
-                         keep_going=keep_going, lang=lang)
     err = stderr_console()
+    with _progress(err, lang) as report:
+        report("library")
+        lib, fw = load_framework(framework, list(library) if library else None)
+        outcome = score_file(data, lib, fw, sets=list(sets or []), sheet=sheet, layout=layout, id_column=id_column,
+                             keep_going=keep_going, lang=lang, progress=report)
     shown = [d for d in outcome.diagnostics if d.level is Severity.ERROR or d.code != "E809"]
     if shown:
         print_human(shown, lang, err, files=1)
@@ -75,6 +80,24 @@ def score_command(
     # errors found while scoring (e.g. an indicator that could not be normalised) fail the run,
     # unless the user chose to go on
     raise typer.Exit(EXIT_FAIL if outcome.errors and not keep_going else EXIT_OK)
+
+
+_STAGES = {
+    "library": ("loading the indicator library", "加载指标库"),
+    "read": ("reading the data", "读取数据"),
+    "derive": ("computing indicators", "计算指标"),
+    "score": ("scoring", "评分"),
+}
+
+
+@contextmanager
+def _progress(console: Any, lang: str) -> Iterator[Any]:
+    """A spinner with the current stage on stderr, only when stderr is an interactive terminal."""
+    if not console.is_terminal or os.environ.get("CI"):
+        yield lambda _stage: None
+        return
+    with console.status("") as status:
+        yield lambda stage: status.update(_STAGES.get(stage, (stage, stage))[lang == "zh"] + " …")
 
 
 def render(doc: dict[str, Any], fmt: str, lang: str) -> str:
