@@ -117,8 +117,11 @@ def score_file(data: Path, lib: Library, fw: Framework, *, sets: list[str] | Non
         ranges[i] = tuple(lib.indicators[i].range)  # type: ignore[assignment]
     ranges = {k: r for k, r in ranges.items() if r != (None, None) and k in present}
     diags += check_ranges(city.values, ranges, city, file=city.source.file)
+    raw_values = city.values
+    if keep_going and ranges:
+        raw_values = _blank_out_of_range(raw_values, ranges)  # an invalid value is not scored as valid
     step("derive")
-    values, derive_diags = derive(city.values, lib, list(spec.indicators), city.locate)
+    values, derive_diags = derive(raw_values, lib, list(spec.indicators), city.locate)
     diags += derive_diags
     derived = [i for i in spec.indicators if i in plan.formulas and i not in present]
     derived_ranges = {i: tuple(lib.indicators[i].range) for i in derived if lib.indicators[i].range != (None, None)}
@@ -133,12 +136,34 @@ def score_file(data: Path, lib: Library, fw: Framework, *, sets: list[str] | Non
         return Outcome(None, diags)
     if any(d.level is Severity.ERROR for d in diags) and not keep_going:
         return Outcome(None, diags)
+    if keep_going and derived_ranges:
+        values = _blank_out_of_range(values, derived_ranges)
     step("score")
     scores = run(spec, values, city.attributes)
     diags += scores.diagnostics
     info = {"file": city.source.file, "sha256": city.source.sha256, "sheet": city.source.sheet,
             "layout": city.source.layout}
     return Outcome(Results(spec, scores, lib, input_info=info, issues=diags, lang=lang), diags)
+
+
+def _blank_out_of_range(values: Any, ranges: dict) -> Any:
+    """A copy of ``values`` with cells outside their column's range set to missing (vectorised)."""
+    import numpy as np
+
+    out = values.copy()
+    for col, (lo, hi) in ranges.items():
+        if col not in out.columns:
+            continue
+        x = out[col].to_numpy(dtype="float64")
+        bad = np.zeros(len(x), dtype=bool)
+        with np.errstate(invalid="ignore"):
+            if lo is not None:
+                bad |= x < lo
+            if hi is not None:
+                bad |= x > hi
+        if bad.any():
+            out[col] = np.where(bad, np.nan, x)
+    return out
 
 
 def _derived_range_findings(values: Any, ranges: dict, lib: Library, plan: Any, city: Any) -> list[Diagnostic]:

@@ -124,6 +124,10 @@ def test_xlsx_findings_point_at_cells(base_library: Path, tmp_path: Path) -> Non
     assert {i["code"] for i in doc["issues"]} >= {"D705", "D707"}
     cells = {(i["code"], i.get("cell")) for i in doc["issues"]}
     assert ("D705", "B3") in cells and ("D707", "C4") in cells
+    lhasa = next(r for r in doc["results"] if r["city"] == "拉萨")
+    assert lhasa["indicators"]["unemployment_rate"]["value"] is None  # −5 is invalid: not scored as 0 %
+    r = score(base_library, str(p), "--keep-going", "--lang", "zh")
+    assert "绿" in r.stdout
 
 
 def test_bad_input_is_a_message_not_a_traceback(base_library: Path, tmp_path: Path) -> None:

@@ -21,21 +21,22 @@ def test_indicator_colours_in_each_direction() -> None:
         {
             "hi": [80, 79.9, 60, 40, 39, None],
             "lo": [10, 10.1, 20, 30, 31, 5],
-            # target 50: distances |x − 50| = 45, 45, 38, 25, 40, 35, all within the green
-            # distance |5 − 50| = 45 (yellow 40, orange 30): every value is green
-            "tg": [5, 95, 12, 75, 10, 85],
+            # target 50, thresholds are distances (TH: green 5, yellow 10, orange 20):
+            # |x − 50| = 0 green, 3 green, 8 yellow, 15 orange, 25 red, 20 orange (on the line)
+            "tg": [50, 47, 58, 65, 75, 30],
         }
     )
     direction = pd.Series({"hi": 1, "lo": -1, "tg": "target"})
     colours = indicator_colours(data, TH, direction, targets=pd.Series({"tg": 50.0}))
     assert colours["hi"].tolist() == ["green", "yellow", "yellow", "orange", "red", "gray"]
     assert colours["lo"].tolist() == ["green", "yellow", "yellow", "orange", "red", "green"]
-    assert colours["tg"].tolist() == ["green"] * 6
+    assert colours["tg"].tolist() == ["green", "green", "yellow", "orange", "red", "orange"]
 
 
 def test_target_thresholds_closer_is_better() -> None:
-    th = pd.DataFrame({"green": [52.0], "yellow": [45.0], "orange": [35.0]}, index=["tg"])
-    # |c − 50|: green 2, yellow 5, orange 15. x = 50 (0) green, 53 (3) yellow, 60 (10) orange, 70 (20) red
+    th = pd.DataFrame({"green": [2.0], "yellow": [5.0], "orange": [15.0]}, index=["tg"])
+    # distances to the target 50: green ≤ 2, yellow ≤ 5, orange ≤ 15.
+    # x = 50 (0) green, 53 (3) yellow, 60 (10) orange, 70 (20) red
     data = cross_section({"tg": [50, 53, 60, 70]})
     c = indicator_colours(data, th, pd.Series({"tg": "target"}), pd.Series({"tg": 50.0}))
     assert c["tg"].tolist() == ["green", "yellow", "orange", "red"]

@@ -127,10 +127,19 @@ def summary_rows(doc: dict[str, Any], lang: str) -> tuple[list[str], list[list[s
     for r in doc["results"]:
         rows.append([
             "—" if r["rank"] is None else str(r["rank"]), r["city"], *([str(r["year"] or "—")] if years else []),
-            _fmt(r["score"]), r["rating"] or "—", _fmt(None if r["coverage"] is None else r["coverage"] * 100, 0) + "%",
+            _fmt(r["score"]), rating_text(r["rating"], lang), _fmt(None if r["coverage"] is None else r["coverage"] * 100, 0) + "%",
             *[_fmt(r["nodes"][t]["score"], 1) for t in top],
         ])
     return headers, rows
+
+
+RATINGS_ZH = {"green": "绿", "yellow": "黄", "orange": "橙", "red": "红", "gray": "灰"}
+
+
+def rating_text(rating: str | None, lang: str) -> str:
+    if rating is None:
+        return "—"
+    return RATINGS_ZH.get(rating, rating) if lang == "zh" else rating
 
 
 def table_text(doc: dict[str, Any], lang: str) -> str:
@@ -151,7 +160,8 @@ def print_table(doc: dict[str, Any], lang: str) -> None:
     fw = doc["framework"]
     title = f"{fw['name'][lang]} ({fw['id']} v{fw['version']})"
     table = Table(title=escape(title), header_style="bold")
-    colours = {"green": "green", "yellow": "yellow", "orange": "dark_orange", "red": "red", "gray": "grey50"}
+    colours = {rating_text(k, lang): v for k, v in
+               {"green": "green", "yellow": "yellow", "orange": "dark_orange", "red": "red", "gray": "grey50"}.items()}
     for h in headers:
         table.add_column(escape(h), justify="left" if h in ("city", "城市", "rating", "评级") else "right")
     rating_at = headers.index("评级" if lang == "zh" else "rating")

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from citystd.diagnostics import Diagnostic, Msg, error, suggestion
+from citystd.diagnostics import Diagnostic, Msg, Severity, error, suggestion
 from citystd.spec.library import Library
 from citystd.spec.models import Framework, Leaf, Node
 from citystd.spec.pipeline import STEPS, AggregateParams, NormaliseParams, Params, RateParams, WeightsParams
@@ -134,11 +134,16 @@ def _params(step: Any) -> Params:
 
 
 def apply_sets(steps: list[tuple[str, Params]], sets: list[str]) -> list[tuple[str, Params]]:
-    """Apply ``step.param=value`` overrides; a step the pipeline lacks is added in canonical order."""
+    """Apply ``step.param=value`` overrides; a step the pipeline lacks is added in canonical order.
+
+    All overrides of one step are applied together before the step is validated, so
+    ``--set impute.method=group_mean --set impute.by=region`` works in either order.
+    """
     import yaml
     from pydantic import ValidationError
 
     out = list(steps)
+    grouped: dict[str, dict[str, object]] = {}
     for item in sets:
         key, sep, raw = item.partition("=")
         step, dot, param = key.strip().partition(".")
@@ -149,24 +154,28 @@ def apply_sets(steps: list[tuple[str, Params]], sets: list[str]) -> list[tuple[s
         if step not in STEPS:
             raise error("T505", f"--set: unknown step '{step}'", f"--set：未知的步骤 '{step}'",
                         hint=suggestion(step, STEPS), exit_code=2)
-        model = STEPS[step]
-        if param not in model.model_fields:
+        if param not in STEPS[step].model_fields:
             raise error("T506", f"--set: unknown parameter '{param}' of step {step}",
-                        f"--set：步骤 {step} 的未知参数 '{param}'", hint=suggestion(param, model.model_fields), exit_code=2)
+                        f"--set：步骤 {step} 的未知参数 '{param}'", hint=suggestion(param, STEPS[step].model_fields),
+                        exit_code=2)
         try:
             value = yaml.safe_load(raw) if raw.strip() else None
         except yaml.YAMLError:
             value = raw
+        grouped.setdefault(step, {})[param] = value
+    for step, params in grouped.items():
+        model = STEPS[step]
         positions = [i for i, (n, _) in enumerate(out) if n == step]
         current = out[positions[0]][1].model_dump() if positions else {}
-        if not positions and step == "impute" and param != "method":
+        if not positions and step == "impute" and "method" not in params:
             current["method"] = "mean"
-        current[param] = value
+        current.update(params)
         try:
             new = model.model_validate(current)
         except ValidationError as exc:
             first = exc.errors(include_url=False)[0]
-            raise error("T507", f"--set {item}: {first['msg']}", f"--set {item}：取值无效（{first['msg']}）",
+            shown = " ".join(f"{step}.{k}={v}" for k, v in params.items())
+            raise error("T507", f"--set {shown}: {first['msg']}", f"--set {shown}：取值无效（{first['msg']}）",
                         exit_code=2) from None
         if positions:
             out[positions[0]] = (step, new)
@@ -203,7 +212,7 @@ class Scores:
 def run(spec: ScoringSpec, values: pd.DataFrame, attributes: pd.DataFrame | None = None) -> Scores:
     """Score ``values`` (columns ⊇ ``spec.indicators``) with ``spec``."""
     from citystd.engine.impute import impute
-    from citystd.engine.screen import screen
+    from citystd.engine.screen import screen, screen_diagnostics
     from citystd.engine.stats import empty_records
     from citystd.engine.treat import treat
 
@@ -231,6 +240,7 @@ def run(spec: ScoringSpec, values: pd.DataFrame, attributes: pd.DataFrame | None
         dump = params.model_dump(mode="json")
         if name == "screen":
             current, dropped_now = screen(current, cols, params.min_coverage, params.min_nonzero)
+            diags.extend(screen_diagnostics(dropped_now))
             dropped = pd.concat([dropped, dropped_now], ignore_index=True) if len(dropped) else dropped_now
             raw = raw.loc[current.index]
             attrs = attrs.loc[attrs.index.intersection(current.index)]
@@ -248,6 +258,9 @@ def run(spec: ScoringSpec, values: pd.DataFrame, attributes: pd.DataFrame | None
             diags.extend(d)
             normalised = True
         elif name == "weights":
+            if node_scores is not None:
+                raise error("T507", "a `weights` step after `aggregate` has no effect: move it before",
+                            "`weights` 步骤位于 `aggregate` 之后不会生效：请移到其前面", exit_code=2)
             weight_steps.append(params)
         elif name == "aggregate":
             if not normalised:
@@ -255,8 +268,9 @@ def run(spec: ScoringSpec, values: pd.DataFrame, attributes: pd.DataFrame | None
                 diags.extend(d)
                 normalised = True
             by = _attribute(attrs, params.by, current.index) if params.by else None
-            node_scores, used, rec = _aggregate(spec, current, params, weight_steps, by)
+            node_scores, used, rec, d = _aggregate(spec, current, params, weight_steps, by)
             records.append(rec)
+            diags.extend(d)
             dump = {**dump, "weights_used": used}
         elif name == "rate":
             rate = params
@@ -348,20 +362,30 @@ def _node_weights(spec: ScoringSpec, node: TreeNode, children: pd.DataFrame,
                 s, d = W.pca(children, label)
                 diags.extend(d)
                 w = s.reindex(node.children).to_numpy(dtype=float)
+    w = np.where(np.asarray(node.weights) > 0, w, 0.0)  # children with weight 0 are shown, never scored
+    if (w < 0).any():
+        negative = [c for c, x in zip(node.children, w, strict=True) if x < 0]
+        diags.append(Diagnostic("E801", Msg(
+            f"weights of node {label}: {', '.join(negative)} got negative data-driven weights; set to 0",
+            f"节点 {label} 的权重：{', '.join(negative)} 的数据驱动权重为负，已置为 0"), severity=Severity.WARNING))
+        w = np.clip(w, 0.0, None)
     return w, diags
 
 
 def _aggregate(spec: ScoringSpec, scores: pd.DataFrame, p: AggregateParams, weight_steps: list[WeightsParams],
-               by: pd.Series | None) -> tuple[pd.DataFrame, dict[str, dict[str, float]], pd.DataFrame]:
+               by: pd.Series | None) -> tuple[pd.DataFrame, dict[str, dict[str, float]], pd.DataFrame,
+                                              list[Diagnostic]]:
     from citystd.engine.aggregate import aggregate, fill_scores
     from citystd.engine.stats import empty_records
 
     out: dict[str, pd.Series] = {}
     used: dict[str, dict[str, float]] = {}
     recs = [empty_records()]
+    diags: list[Diagnostic] = []
     for node in spec.nodes:  # bottom-up: one vectorised pass per node of the tree
         children = pd.DataFrame({c: out[c] if c in out else scores[c] for c in node.children}, index=scores.index)
-        w, _ = _node_weights(spec, node, children, weight_steps)
+        w, wd = _node_weights(spec, node, children, weight_steps)
+        diags.extend(wd)
         label = "root" if node.id == ROOT else node.id
         method = (p.nodes or {}).get(label) or (p.nodes or {}).get(node.id) or (p.levels or {}).get(node.level) \
             or p.method
@@ -375,7 +399,7 @@ def _aggregate(spec: ScoringSpec, scores: pd.DataFrame, p: AggregateParams, weig
         used[label] = {c: (float(x) / total if total > 0 else 0.0) for c, x in zip(node.children, w, strict=True)}
     frame = pd.DataFrame(out, index=scores.index)
     rec_all = pd.concat([r for r in recs if len(r)], ignore_index=True) if len(recs) > 1 else recs[0]
-    return frame, used, rec_all
+    return frame, used, rec_all, diags
 
 
 def _effective(spec: ScoringSpec, used: dict[str, dict[str, float]]) -> dict[str, float]:

@@ -2,8 +2,8 @@
 
 **Indicator colour.** Thresholds ``green``, ``yellow``, ``orange`` are in indicator units and
 compared in the indicator's direction: a value is *at least as good as* a threshold c when
-x ≥ c (``higher``), x ≤ c (``lower``), or |x − t| ≤ |c − t| (``target`` t: at least as close to the
-target). Colour = green if at least as good as green; else yellow if at least as good as yellow;
+x ≥ c (``higher``), x ≤ c (``lower``), or |x − t| ≤ c (``target`` t: the thresholds of a target
+indicator are distances to the target, as in docs/format.md and validation rule N404). Colour = green if at least as good as green; else yellow if at least as good as yellow;
 else orange if at least as good as orange; else red. NA → gray. (SDSN's two thresholds map to
 green = Green Threshold, yellow = their midpoint, orange = Red Threshold.)
 
@@ -65,7 +65,8 @@ def colour_levels(
     x = data.to_numpy(dtype=float)
     tt = np.where(is_target, t, 0.0)
     xd = np.where(is_target, -np.abs(x - tt), x * sign)
-    thd = np.where(is_target[:, None], -np.abs(th - tt[:, None]), th * sign[:, None])  # (k, 3)
+    # for a target indicator the thresholds are distances to the target (docs/format.md, rule N404)
+    thd = np.where(is_target[:, None], -np.abs(th), th * sign[:, None])  # (k, 3)
     green, yellow, orange = (xd >= thd[:, 0]), (xd >= thd[:, 1]), (xd >= thd[:, 2])
     level = np.select([green, yellow, orange], [3.0, 2.0, 1.0], default=0.0)
     level[np.isnan(x)] = np.nan
