@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -127,10 +128,20 @@ def summary_rows(doc: dict[str, Any], lang: str) -> tuple[list[str], list[list[s
     for r in doc["results"]:
         rows.append([
             "—" if r["rank"] is None else str(r["rank"]), r["city"], *([str(r["year"] or "—")] if years else []),
-            _fmt(r["score"]), rating_text(r["rating"], lang), _fmt(None if r["coverage"] is None else r["coverage"] * 100, 0) + "%",
+            _fmt(r["score"]), rating_text(r["rating"], lang), coverage_text(r["coverage"]),
             *[_fmt(r["nodes"][t]["score"], 1) for t in top],
         ])
     return headers, rows
+
+
+def coverage_text(share: float | None) -> str:
+    """A share as a percentage that never rounds up to 100 % while data are missing."""
+    if share is None:
+        return "—"
+    pct = share * 100
+    if pct >= 100:
+        return "100%"
+    return f"{math.floor(pct * 10) / 10:.1f}%"
 
 
 RATINGS_ZH = {"green": "绿", "yellow": "黄", "orange": "橙", "red": "红", "gray": "灰"}
