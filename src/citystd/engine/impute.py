@@ -26,15 +26,13 @@ Every filled cell is recorded (stage ``impute``, action ``imputed:<method>``).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
 
 import numpy as np
 import pandas as pd
 
 from citystd.diagnostics import error
 from citystd.engine.stats import make_records, section_codes, select_columns, unit_values, year_values
-
-ImputeMethod = Literal["mean", "median", "group_mean", "group_median", "latest", "linear"]
+from citystd.spec.pipeline import ImputeMethod  # the method names are the spec's
 
 
 def _group_labels(by: pd.Series, index: pd.Index) -> np.ndarray:

@@ -33,7 +33,6 @@ diagnostic naming it; an indicator without any data gets an E804 warning. Missin
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -41,18 +40,7 @@ import pandas as pd
 from citystd.diagnostics import Diagnostic, Msg, error
 from citystd.engine.rate import colour_levels
 from citystd.engine.stats import parse_direction, section_codes, target_values, year_values
-
-NormaliseMethod = Literal[
-    "minmax",
-    "zscore",
-    "goalposts",
-    "distance_to_target",
-    "rank",
-    "borda",
-    "percentile_rank",
-    "fraction_of_max",
-    "tiers",
-]
+from citystd.spec.pipeline import NormaliseMethod  # the method names are the spec's
 
 #: Default tier scores (green, yellow, orange, red) on a 0–100 scale.
 DEFAULT_TIER_SCORES = (100.0, 200.0 / 3.0, 100.0 / 3.0, 0.0)
