@@ -114,7 +114,6 @@ RULES: dict[str, Rule] = {
         _r("E805", "method.no-target", "indicator has no target", "指标没有目标值"),
         _r("E806", "method.no-goalposts", "indicator has no goalposts", "指标没有目标值区间（goalposts）"),
         _r("E807", "method.no-thresholds", "indicator has no thresholds", "指标没有评级阈值"),
-        _r("E808", "method.constant", "indicator is constant across units", "指标在各单元间为常数", W),
         _r("E809", "method.screened", "unit dropped by screening", "单元被筛除", W),
         # U: usage and internal problems (exit code 2)
         _r("U901", "usage.path", "path does not exist or cannot be read", "路径不存在或无法读取"),
