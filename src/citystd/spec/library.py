@@ -407,6 +407,7 @@ def _allowed_keys(model: type[BaseModel], loc: tuple, raw: Any) -> list[str]:
 
 def _unwrap(tp: Any, container: Any) -> Any:
     """Strip Optional/Annotated/list to the model inside, if any."""
+    import types
     import typing
 
     for _ in range(6):
@@ -416,7 +417,7 @@ def _unwrap(tp: Any, container: Any) -> Any:
         elif origin in (list, tuple) and container is list:
             tp = typing.get_args(tp)[0]
             container = None
-        elif origin in (typing.Union,) or str(origin) == "<class 'types.UnionType'>":
+        elif origin in (typing.Union, types.UnionType):
             models = [a for a in typing.get_args(tp) if isinstance(a, type) and issubclass(a, BaseModel)]
             inner = [a for a in typing.get_args(tp) if a is not type(None)]
             if models:
