@@ -8,8 +8,7 @@ Data: ``tests/data/euro-cities-sdg-2019/`` (SOURCE.md). Three layers of checks:
    reproduces every published goal score to 1e-6 and 2,276 of the 2,277 indicator colours. It
    documents the rules the framework expresses, and it guards the data file.
 3. ``citystd score cities.csv -f library --format json`` (contract: docs/results.md) compared with
-   every published goal score, indicator colour and goal colour. This part is skipped until the
-   ``score`` command exists (issue 3) and runs by itself once it lands.
+   every published goal score, indicator colour and goal colour.
 """
 
 from __future__ import annotations
@@ -249,14 +248,6 @@ def test_published_overall_score_is_not_the_mean_of_goals(published: pd.DataFram
 
 # ---------------------------------------------------------------------------- 3. citystd score
 
-def _has_score_command() -> bool:
-    return runner.invoke(app, ["score", "--help"]).exit_code == 0
-
-
-needs_score = pytest.mark.skipif(not _has_score_command(),
-                                 reason="`citystd score` does not exist yet (issue 3); runs once it lands")
-
-
 @pytest.fixture(scope="module")
 def scored() -> dict:
     r = runner.invoke(app, ["score", str(CITIES), "-f", str(LIBRARY), "--format", "json"])
@@ -268,7 +259,6 @@ def _table(doc: dict, pick: Callable[[dict], dict]) -> pd.DataFrame:
     return pd.DataFrame({res["city"]: pick(res) for res in doc["results"]}).T
 
 
-@needs_score
 def test_score_json_has_every_city_goal_and_indicator(scored: dict, codebook: pd.DataFrame) -> None:
     assert scored["framework"]["id"] == FRAMEWORK
     assert len(scored["results"]) == 45
@@ -279,7 +269,6 @@ def test_score_json_has_every_city_goal_and_indicator(scored: dict, codebook: pd
         assert set(res["indicators"]) == set(codebook.index)
 
 
-@needs_score
 def test_score_reproduces_every_goal_score(scored: dict, published: pd.DataFrame) -> None:
     theirs = published_goal_scores(published)
     ours = _table(scored, lambda r: {g: r["nodes"][g]["score"] for g in theirs.columns})
@@ -290,7 +279,6 @@ def test_score_reproduces_every_goal_score(scored: dict, published: pd.DataFrame
     assert matches == 675, f"{matches} of 675 goal scores match to 1e-6; largest gaps:\n{worst}"
 
 
-@needs_score
 def test_score_reproduces_indicator_colours(scored: dict, published: pd.DataFrame,
                                             codebook: pd.DataFrame) -> None:
     theirs = published_indicator_colours(published, codebook)
@@ -306,15 +294,13 @@ def test_score_reproduces_indicator_colours(scored: dict, published: pd.DataFram
     assert [m[:2] for m in mismatches] in ([], [KNOWN_COLOUR_MISMATCH])
 
 
-@needs_score
 def test_score_goal_colours(scored: dict, published: pd.DataFrame) -> None:
-    """Goal colours: gray must match exactly; the other colours follow the engine's ``two_worst``
-    rule on colours, which cannot reproduce SDSN's rule on continuous values (see
-    :func:`sdsn_goal_colours`), so only the count is checked (≈ 588 of 675 expected)."""
+    """Goal colours: the framework rates nodes with the engine's ``sdsn`` rule (continuous levels,
+    two worst indicators; :func:`sdsn_goal_colours` is its independent reference): all 675 match."""
     theirs = published_goal_colours(published)
     ours = _table(scored, lambda r: {g: r["nodes"][g]["rating"] for g in theirs.columns})
     ours = ours.loc[theirs.index, theirs.columns]
     matches = int((ours == theirs).sum().sum())
     print(f"goal colours: {matches} of 675 match")
     assert ((ours == "gray") == (theirs == "gray")).all().all()
-    assert matches >= 574, f"only {matches} of 675 goal colours match"
+    assert matches == 675, f"only {matches} of 675 goal colours match"

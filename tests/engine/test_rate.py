@@ -125,3 +125,22 @@ def test_sdsn_european_cities_dashboard() -> None:
         for how in matches:
             matches[how] += int((node_colours(kids, how).to_numpy() == d[f"Dashboard SDG{sdg}"].to_numpy()).sum())
     assert matches == {"mean_colour": 579, "two_worst": 593}  # of 675: see the rate module docstring
+
+
+def test_scale_levels_and_the_sdsn_node_rule() -> None:
+    """Continuous levels: worst 0, orange 1, yellow 2, green 3, best 4, linear between, clamped."""
+    from citystd.engine.rate import node_colours_scaled, scale_levels
+
+    th = pd.DataFrame({"green": [80.0, 10.0], "yellow": [60.0, 20.0], "orange": [40.0, 30.0]}, index=["hi", "lo"])
+    gp = pd.DataFrame({"worst": [0.0, 50.0], "best": [100.0, 0.0]}, index=["hi", "lo"])
+    data = cross_section({"hi": [100, 70, 50, 20, -5, None], "lo": [0, 15, 25, 40, 60, 5]})
+    lv = scale_levels(data, th, gp, pd.Series({"hi": 1, "lo": -1}))
+    # hi: 70 is halfway from yellow 60 (2) to green 80 (3) → 2.5; 50 → 1.5; 20 halfway 0→40 → 0.5; −5 → 0
+    assert lv["hi"].tolist()[:5] == [4.0, 2.5, 1.5, 0.5, 0.0]
+    assert np.isnan(lv["hi"].iloc[5])
+    # lo (lower is better; worst 50, orange 30, yellow 20, green 10, best 0): 15 → 2.5, 25 → 1.5, 40 → 0.5
+    assert lv["lo"].tolist() == [4.0, 2.5, 1.5, 0.5, 0.0, 3.5]
+    # two lowest (a, b): both ≥ 3 green; both < 1 red; else mean ≥ 2 yellow, else orange
+    scale = pd.DataFrame({"a": [3.2, 0.5, 2.5, 1.0, 3.5], "b": [3.9, 0.9, 1.5, 2.5, np.nan],
+                          "c": [4.0, 4.0, 4.0, 0.9, np.nan]})
+    assert node_colours_scaled(scale).tolist() == ["green", "red", "yellow", "orange", "gray"]

@@ -39,7 +39,8 @@ class TreeNode:
     children: tuple[str, ...]  # node ids or indicator ids
     weights: tuple[float, ...]
     level: int  # 1 = just above indicators; the root has the highest level
-    leaves: tuple[str, ...]  # descendant indicators with weight > 0 on the path
+    leaves: tuple[str, ...]  # descendant indicators with weight > 0 on the path (scored)
+    shown: tuple[str, ...] = ()  # every descendant indicator, weight 0 included (rated and shown)
 
 
 @dataclass(frozen=True)
@@ -82,26 +83,29 @@ def build_spec(lib: Library, fw: Framework, sets: list[str] | None = None) -> Sc
     leaves: list[str] = []
     nodes: list[TreeNode] = []
 
-    def walk(node_id: str, name: dict[str, str], items: list) -> tuple[int, tuple[str, ...]]:
-        children, weights, level, below = [], [], 1, []
+    def walk(node_id: str, name: dict[str, str], items: list) -> tuple[int, tuple[str, ...], tuple[str, ...]]:
+        children, weights, level, below, shown = [], [], 1, [], []
         for item in items:
             if isinstance(item, Leaf):
                 children.append(item.indicator)
                 weights.append(item.weight)
                 if item.indicator not in leaves:
                     leaves.append(item.indicator)
+                shown.append(item.indicator)
                 if item.weight > 0:
                     below.append(item.indicator)
             else:
                 assert isinstance(item, Node)
-                lvl, sub = walk(item.id, item.name.model_dump(), item.children)
+                lvl, sub, sub_shown = walk(item.id, item.name.model_dump(), item.children)
                 children.append(item.id)
                 weights.append(item.weight)
                 level = max(level, lvl + 1)
+                shown.extend(sub_shown)
                 if item.weight > 0:
                     below.extend(sub)
-        nodes.append(TreeNode(node_id, name, tuple(children), tuple(weights), level, tuple(dict.fromkeys(below))))
-        return level, tuple(dict.fromkeys(below))
+        scored, all_shown = tuple(dict.fromkeys(below)), tuple(dict.fromkeys(shown))
+        nodes.append(TreeNode(node_id, name, tuple(children), tuple(weights), level, scored, all_shown))
+        return level, scored, all_shown
 
     walk(ROOT, fw.name.model_dump(), fw.tree)
     direction, goalposts, targets, thresholds, definitions = {}, {}, {}, {}, {}
@@ -420,7 +424,18 @@ def _effective(spec: ScoringSpec, used: dict[str, dict[str, float]]) -> dict[str
 
 
 def _ratings(spec: ScoringSpec, raw: pd.DataFrame, rate: RateParams) -> tuple[pd.DataFrame, pd.DataFrame]:
-    from citystd.engine.rate import colour_levels, levels_to_colours, node_colours
+    """Indicator colours from thresholds; node colours from the indicators below each node.
+
+    Every indicator below a node is rated with it, those with ``weight: 0`` included: they are
+    shown, not scored (SDSN counts such indicators in a goal's dashboard colour).
+    """
+    from citystd.engine.rate import (
+        colour_levels,
+        levels_to_colours,
+        node_colours,
+        node_colours_scaled,
+        scale_levels,
+    )
 
     rated = [c for c in spec.indicators if c in spec.thresholds]
     ind = pd.DataFrame(None, index=raw.index, columns=list(spec.indicators), dtype=object)
@@ -434,10 +449,19 @@ def _ratings(spec: ScoringSpec, raw: pd.DataFrame, rate: RateParams) -> tuple[pd
     colours = levels_to_colours(levels)
     for c in rated:
         ind[c] = colours[c]
+    if rate.nodes == "sdsn":
+        usable = [c for c in rated if c in spec.goalposts]
+        gp = pd.DataFrame([spec.goalposts[c] for c in usable], index=usable, columns=["worst", "best"])
+        scale = scale_levels(raw[usable], th.loc[usable], gp, direction[usable], targets[usable])
+        for node in spec.nodes:
+            below = [c for c in (node.shown or node.leaves) if c in spec.goalposts and c in spec.thresholds]
+            if below:
+                nodes[node.id] = node_colours_scaled(scale[below], rate.min_coverage)
+        return ind, nodes
     for node in spec.nodes:
-        leaves = [c for c in node.leaves if c in spec.thresholds]
-        if leaves:
-            nodes[node.id] = node_colours(levels[leaves], rate.nodes, rate.red_share, rate.min_coverage)
+        below = [c for c in (node.shown or node.leaves) if c in spec.thresholds]
+        if below:
+            nodes[node.id] = node_colours(levels[below], rate.nodes, rate.red_share, rate.min_coverage)
     return ind, nodes
 
 

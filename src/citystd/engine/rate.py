@@ -20,6 +20,13 @@ green = Green Threshold, yellow = their midpoint, orange = Red Threshold.)
 - ``two_worst``: the mean level of its two worst children (the one child if only one has data),
   rounded half **up** (ties go to the better colour: red + orange → orange), which reproduced
   593 of the 675 published goal colours (rounding down: 562).
+- ``sdsn``: from the indicators' *values*, not their colours. Each value is placed on a continuous
+  scale 0–4 by linear interpolation through worst goalpost → 0, orange → 1, yellow → 2, green → 3,
+  best goalpost → 4 (clamped; :func:`scale_levels`). With a and b the node's two lowest values (the
+  one value if only one has data): green if both ≥ 3, red if both < 1, else yellow if mean(a, b) ≥ 2,
+  else orange (:func:`node_colours_scaled`). This rule was found while replicating the SDSN
+  European Cities SDG Index 2019 and reproduces all 675 published goal colours
+  (docs/replication-euro-cities.md).
 """
 
 from __future__ import annotations
@@ -135,3 +142,58 @@ def node_colours(
         raise error("E801", f"unknown node rating method {nodes!r}", f"未知的节点评级方法 {nodes!r}")
     level = np.where(gray, np.nan, level)
     return levels_to_colours(pd.Series(level, index=children.index, name="colour"))
+
+
+def scale_levels(
+    data: pd.DataFrame,
+    thresholds: pd.DataFrame,
+    goalposts: pd.DataFrame,
+    direction: pd.Series | None = None,
+    targets: pd.Series | None = None,
+) -> pd.DataFrame:
+    """Continuous level 0–4 of every cell: worst → 0, orange → 1, yellow → 2, green → 3, best → 4.
+
+    Linear between the knots and clamped outside them, in the indicator's direction (``target``:
+    on the distance to the target, the thresholds being distances). Knots out of order (a
+    threshold beyond a goalpost) are sorted together with their levels. NaN stays NaN.
+    """
+    cols = list(data.columns)
+    th = thresholds.reindex(cols)[["green", "yellow", "orange"]].to_numpy(dtype=float)
+    gp = goalposts.reindex(cols)[["worst", "best"]].to_numpy(dtype=float)
+    sign, is_target = parse_direction(direction, cols)
+    t = target_values(cols, targets, is_target)
+    tt = np.where(is_target, t, 0.0)
+    x = data.to_numpy(dtype=float)
+    xd = np.where(is_target, -np.abs(x - tt), x * sign)
+    raw = np.column_stack([gp[:, 0], th[:, 2], th[:, 1], th[:, 0], gp[:, 1]])  # worst, orange, yellow, green, best
+    knots = np.where(is_target[:, None],
+                     np.column_stack([-np.abs(gp[:, 0] - tt), -np.abs(th[:, 2]), -np.abs(th[:, 1]),
+                                      -np.abs(th[:, 0]), np.zeros(len(cols))]),
+                     raw * sign[:, None])
+    order = np.argsort(knots, axis=1, kind="stable")
+    k = np.take_along_axis(knots, order, axis=1)  # (cols, 5) increasing
+    lv = np.take_along_axis(np.broadcast_to(np.arange(5.0), knots.shape), order, axis=1)
+    out = np.where(xd <= k[:, 0], lv[:, 0], lv[:, 4])
+    for j in range(4):  # four linear pieces, each vectorised over all cells
+        lo, hi = k[:, j], k[:, j + 1]
+        inside = (xd >= lo) & (xd <= hi) & (hi > lo)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            piece = lv[:, j] + (xd - lo) / (hi - lo) * (lv[:, j + 1] - lv[:, j])
+        out = np.where(inside, piece, out)
+    out[np.isnan(x)] = np.nan
+    return pd.DataFrame(out, index=data.index, columns=data.columns)
+
+
+def node_colours_scaled(scale: pd.DataFrame, min_coverage: float = 0.5) -> pd.Series:
+    """A node's colour from its indicators' continuous levels (the ``sdsn`` rule, module docstring)."""
+    v = np.sort(scale.to_numpy(dtype=float), axis=1)  # NaN sorts last
+    k = v.shape[1]
+    if k == 0:
+        raise error("E801", "a node without indicators cannot be rated", "没有指标的节点无法评级")
+    n = (~np.isnan(v)).sum(axis=1)
+    a = v[:, 0]
+    b = np.where(n > 1, v[:, min(1, k - 1)], a)
+    colour = np.where((a >= 3) & (b >= 3), "green", np.where((a < 1) & (b < 1), "red",
+                      np.where((a + b) / 2 >= 2, "yellow", "orange"))).astype(object)
+    colour[(n == 0) | (n / k < min_coverage)] = "gray"
+    return pd.Series(colour, index=scale.index, name="colour", dtype=object)

@@ -133,7 +133,7 @@ class AggregateParams(Params):
 class RateParams(Params):
     """How a node's rating follows from its indicators' ratings (methods.md §8)."""
 
-    nodes: Literal["mean_colour", "two_worst"] = "mean_colour"
+    nodes: Literal["mean_colour", "two_worst", "sdsn"] = "mean_colour"
     red_share: Fraction = 1 / 3
     min_coverage: Fraction = 0.5
 
