@@ -14,7 +14,12 @@ All checks are vectorised (numpy and pandas groupby; no loop over cells). Each l
 - :func:`check_year_jumps` — D714, a value changes by ``factor`` (default 3×) or more between
   consecutive years of a city;
 - :func:`check_unit_scale` — D715, a value looks off by a power of ten (see its docs);
+- :func:`check_missing_values` — D716, empty cells of columns the framework needs;
 - :func:`check_city_data` — all of the above on a ``CityData``.
+
+:func:`ratio_scale` says which columns the year-jump test applies to: a ratio of two values
+means something only for quantities with a true zero (counts, amounts, levels), not for rates of
+change, differences or yes/no and level scales.
 """
 
 from __future__ import annotations
@@ -305,6 +310,113 @@ def check_year_jumps(
     return out
 
 
+def ratio_scale(lo: float | None, hi: float | None, unit: str | Iterable[str] = "") -> bool:
+    """Whether the year-jump test (a ratio of two values) means something for a column.
+
+    A ratio is meaningful on a *ratio scale* — a quantity with a true zero, such as a count, an
+    amount, an area or a concentration. It is not for:
+
+    - **interval-scale** quantities, whose valid range allows negative values (``lo`` < 0 or no
+      lower bound): growth rates, changes, differences, balances. Their zero means "no change",
+      so a growth rate going from 2 % to 6 % (×3) is an ordinary year, not an anomaly;
+    - **differences of percentages**, in percentage points (百分点), even when the library
+      bounds them at 0 (a gap 0.5 → 1.6 points is ×3 and ordinary);
+    - **yes/no and level scales** (是/否, 级, level): 1 → 0 is a change of state.
+
+    ``unit`` is the column's unit text (or several, e.g. its Chinese and English units).
+    """
+    if lo is None or lo < 0:
+        return False
+    units = [unit] if isinstance(unit, str) else list(unit)
+    text = " ".join(u for u in units if u).casefold()
+    return not any(word in text for word in _NOT_RATIO_UNITS)
+
+
+#: Unit words of quantities that are not on a ratio scale (see :func:`ratio_scale`).
+_NOT_RATIO_UNITS = ("百分点", "percentage point", "是/否", "yes/no", "级", "level")
+
+
+# --- D716 missing values -----------------------------------------------------------------------
+
+
+def check_missing_values(
+    values: pd.DataFrame,
+    needed: Mapping[str, Sequence[str]],
+    locate: Locate | Any | None = None,
+    *,
+    headers: Mapping[str, str] | None = None,
+    file: str | None = None,
+    flagged: Iterable[Location] = (),
+    max_diagnostics: int = MAX_DIAGNOSTICS,
+) -> list[Diagnostic]:
+    """D716 for the empty cells of the columns in ``needed`` (column → the indicators needing it).
+
+    One finding per city and column, listing the years, at the first empty cell; a city-year
+    row with no value at all in those columns is one finding at the row instead. Columns absent
+    from ``values`` are D709's business, not this check's. Cells at a location in ``flagged``
+    (those already reported as not a number, D705, or an Excel error, D706) are not empty: they
+    are left out.
+    """
+    cols = [c for c in values.columns if c in needed]
+    if not cols or values.empty:
+        return []
+    arr = values[cols].to_numpy(dtype="float64")
+    empty = np.isnan(arr)
+    if not empty.any():
+        return []
+    cells = _Cells(values, locate, headers, file)
+    out: list[Diagnostic] = []
+    whole = empty.all(axis=1)
+    bad = set(flagged)
+    if bad:  # a row holding a flagged cell is not empty: its other cells are reported one by one
+        for r in np.flatnonzero(whole):
+            if any(cells.location(int(r), c) in bad for c in cols):
+                whole[r] = False
+    hint = Msg("fill it in; if the value is unknown, leave it empty and say why in the remark",
+               "请填写；如数值确实无法获得，请留空并在备注中说明原因")
+    for r in np.flatnonzero(whole)[:max_diagnostics]:
+        w_en, w_zh = cells.where(int(r))
+        out.append(Diagnostic("D716", Msg(f"no value at all for the framework's {len(cols)} items ({w_en})",
+                                          f"框架所需的 {len(cols)} 项均无数值（{w_zh}）"),
+                              cells.location(int(r), None), hint))
+    part = empty & ~whole[:, None]
+    rows, cidx = np.nonzero(part)
+    if len(rows):
+        ucodes, _ = pd.factorize(pd.Series(cells.units, dtype=object))
+        years = cells.years[rows]
+        order = np.lexsort((np.nan_to_num(years, nan=-1), cidx, ucodes[rows]))
+        rows, cidx = rows[order], cidx[order]
+        key = ucodes[rows] * len(cols) + cidx
+        starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+        ends = np.r_[starts[1:], len(key)]
+        room = max(max_diagnostics - len(out), 0)
+        for a, b in zip(starts[:room], ends[:room], strict=True):
+            col = cols[int(cidx[a])]
+            group = [int(r) for r in rows[a:b] if not bad or cells.location(int(r), col) not in bad]
+            if not group:
+                continue
+            r0 = group[0]
+            h = cells.header(col)
+            ys = [cells.year(r) for r in group]
+            when = ", ".join(str(y) for y in ys if y is not None)
+            unit = cells.unit(r0)
+            users = list(dict.fromkeys(needed[col]))
+            shown = ", ".join(users[:5]) + (f" … (+{len(users) - 5})" if len(users) > 5 else "")
+            label = f'"{h}"' + (f" ({col})" if h != col else "")
+            if when:
+                en = f"no value for {label} of {unit} in {when}"
+                zh = f"{unit} 的 {label} 在 {when} 年没有数值"
+            else:
+                en, zh = f"no value for {label} of {unit}", f"{unit} 的 {label} 没有数值"
+            if shown:
+                en += f"; {shown} cannot be computed there"
+                zh += f"；{shown} 因此无法计算"
+            out.append(Diagnostic("D716", Msg(en, zh), cells.location(r0, col), hint))
+        if len(starts) > room:
+            out.append(_summary("D716", len(starts) - room, max_diagnostics, file, "empty values", "空缺数值"))
+    return out
+
+
 # --- D715 unit scale ---------------------------------------------------------------------------
 
 
@@ -471,11 +583,13 @@ def check_city_data(
     names: Mapping[str, Sequence[str]] | None = None,
     jump_factor: float | None = 3.0,
     unit_scale: bool = True,
+    jump_columns: Iterable[str] | None = None,
     max_diagnostics: int = MAX_DIAGNOSTICS,
 ) -> list[Diagnostic]:
     """Run the checks on a :class:`~citystd.io.CityData`: D709, D707, D715, then D714 (skipping
     jumps into or out of a cell already flagged as a power-of-ten error). ``jump_factor=None``
-    or ``unit_scale=False`` turn those off."""
+    or ``unit_scale=False`` turn those off. ``jump_columns`` limits D714 to those columns (the
+    ratio-scale ones, see :func:`ratio_scale`); None tests every column."""
     values = data.values
     file = data.source.file
     out: list[Diagnostic] = []
@@ -489,6 +603,13 @@ def check_city_data(
         out += _unit_scale_diagnostics(values, mask, ref, basis, data, None, file, max_diagnostics)
         exclude = mask
     if jump_factor is not None:
-        out += check_year_jumps(values, jump_factor, data, file=file, exclude=exclude,
-                                max_diagnostics=max_diagnostics)
+        if jump_columns is not None:
+            keep = set(jump_columns)
+            cols = [c for c in values.columns if c in keep]
+            out += check_year_jumps(values[cols], jump_factor, data.locate, headers=data.headers, file=file,
+                                    exclude=None if exclude is None else exclude[cols],
+                                    max_diagnostics=max_diagnostics)
+        else:
+            out += check_year_jumps(values, jump_factor, data, file=file, exclude=exclude,
+                                    max_diagnostics=max_diagnostics)
     return out

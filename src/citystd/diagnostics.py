@@ -106,6 +106,7 @@ RULES: dict[str, Rule] = {
         _r("D713", "data.bad-year", "year is not a whole number", "年份不是整数"),
         _r("D714", "data.year-jump", "suspicious jump between years", "年度间数值异常跳变", W),
         _r("D715", "data.unit-scale", "value looks off by a power of ten", "数值疑似量级（单位）错误", W),
+        _r("D716", "data.missing-value", "a value the framework needs is empty", "框架所需的数值为空", W),
         # E: methods of the scoring engine
         _r("E801", "method.undefined", "method undefined for this data", "该方法对此数据无定义"),
         _r("E802", "method.nonpositive", "geometric/harmonic aggregation needs positive values", "几何/调和平均需要正值"),

@@ -92,7 +92,7 @@ def score_file(data: Path, lib: Library, fw: Framework, *, sets: list[str] | Non
     ``progress`` is called with the name of each stage as it starts (for a progress display).
     """
     step = progress or (lambda _stage: None)
-    from citystd.datachecks import check_missing_variables, check_ranges
+    from citystd.datachecks import check_missing_values, check_missing_variables, check_ranges
     from citystd.engine.derive import derive, needs, vocabulary
     from citystd.engine.pipeline import build_spec, run
     from citystd.io import read_city_data
@@ -109,6 +109,10 @@ def score_file(data: Path, lib: Library, fw: Framework, *, sets: list[str] | Non
                       if v not in present and not all(u in present for u in users)}
     names = {v: [lib.variables[v].name.zh, lib.variables[v].name.en] for v in missing_needed if v in lib.variables}
     diags += check_missing_variables(present, missing_needed, file=city.source.file, names=names)
+    if city.source.layout == "template":  # a template's input cells are all required
+        flagged = [d.location for d in city.diagnostics if d.code in ("D705", "D706")]
+        diags += check_missing_values(city.values, required_columns(plan, present), city, file=city.source.file,
+                                      flagged=flagged)
     ranges: dict[str, tuple[float | None, float | None]] = {}
     for v in plan.variables:
         if v in lib.variables:
@@ -144,6 +148,16 @@ def score_file(data: Path, lib: Library, fw: Framework, *, sets: list[str] | Non
     info = {"file": city.source.file, "sha256": city.source.sha256, "sheet": city.source.sheet,
             "layout": city.source.layout}
     return Outcome(Results(spec, scores, lib, input_info=info, issues=diags, lang=lang), diags)
+
+
+def required_columns(plan: Any, present: set[str]) -> dict[str, list[str]]:
+    """The data columns a framework needs (column → the indicators needing it): the variables of
+    its formulas — unless every indicator needing one is given directly — and the indicators
+    reported directly."""
+    out = {v: list(users) for v, users in plan.variables.items()
+           if v in present and not all(u in present for u in users)}
+    out.update({d: [d] for d in plan.direct if d in present})
+    return out
 
 
 def _blank_out_of_range(values: Any, ranges: dict) -> Any:

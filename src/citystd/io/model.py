@@ -35,7 +35,7 @@ class DataSource:
     sha256: str
     format: str  # "xlsx", "xls", "ods", "csv", "parquet" …
     sheet: str | None
-    layout: Literal["wide", "long"]
+    layout: Literal["wide", "long", "template"]
     encoding: str | None = None
     header_row: int | None = None  # 1-based row (sheet) or line (text) of the header
     row_kind: SourceKind = "rows"
@@ -73,6 +73,16 @@ class CellMap:
             cache = {c: j for j, c in enumerate(self.columns)}
             self.__dict__["_col_pos_cache"] = cache
         return cache
+
+    def locate(self, i: int | None, column: str | None) -> Location:
+        """The location of values cell ``(i, column)``; ``column=None`` gives its row (its unit cell)."""
+        if i is None:
+            return self.location(None, None)
+        row = self.row(i, column)
+        col = self.col_of.get(column) if column is not None else None
+        if col is None and self.kind == "sheet":
+            col = self.unit_col if self.unit_col is not None else min(self.col_of.values(), default=0)
+        return self.location(row, col)
 
     def location(self, row: int | None, col: int | None) -> Location:
         if row is None:
@@ -121,16 +131,9 @@ class CityData:
 
     def locate_at(self, i: int | None, column: str | None = None) -> Location:
         """Like :meth:`locate`, by row position in :attr:`values`."""
-        cm = self.cells
-        if cm is None:
+        if self.cells is None:
             return Location(self.source.file)
-        if i is None:
-            return cm.location(None, None)
-        row = cm.row(i, column)
-        col = cm.col_of.get(column) if column is not None else None
-        if col is None and cm.kind == "sheet":
-            col = cm.unit_col if cm.unit_col is not None else min(cm.col_of.values(), default=0)
-        return cm.location(row, col)
+        return self.cells.locate(i, column)
 
     def source_row(self, unit: Hashable, year: int | None, column: str | None = None) -> int | None:
         """The 1-based source row (sheet row or file line) of a cell, or None."""

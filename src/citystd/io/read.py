@@ -52,6 +52,7 @@ from citystd.io.layout import (
     recognised_score,
 )
 from citystd.io.model import CityData, DataSource
+from citystd.io.template_layout import MARKER_SHEET, TemplateSheet, read_marker, template_sheet
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
@@ -94,7 +95,7 @@ def read_city_data(
 
     encoding: str | None = None
     if suffix in WORKBOOK_SUFFIXES:
-        raw = _read_workbook(data, name, suffix, sheet, recognise)
+        raw = _read_workbook(data, name, suffix, sheet, recognise, template=layout == "auto")
         fmt = suffix[1:]
     elif suffix in TEXT_SUFFIXES:
         raw, encoding = _read_text(data, name, suffix, recognise)
@@ -108,11 +109,13 @@ def read_city_data(
             f"无法读取 '{name}'：不支持的文件类型 '{suffix or '（无扩展名）'}'", Location(name),
             Msg("save the data as .xlsx, .csv or .parquet", "请将数据保存为 .xlsx、.csv 或 .parquet 格式"))
 
-    def source(kind: Literal["wide", "long"]) -> DataSource:
+    def source(kind: Literal["wide", "long", "template"]) -> DataSource:
         return DataSource(
             file=name, path=str(p.resolve()), sha256=digest, format=fmt, sheet=raw.sheet,
             layout=kind, encoding=encoding, header_row=raw.header_row, row_kind=raw.kind)
 
+    if isinstance(raw, TemplateSheet):  # a workbook made by `citystd template`
+        return raw.build(vocabulary, source, max_diagnostics)
     return build_city_data(raw, vocabulary, source=source, layout=layout, id_column=id_column,
                            max_diagnostics=max_diagnostics)
 
@@ -225,7 +228,7 @@ def _looks_like_text(head: bytes) -> bool:
 
 
 def _read_workbook(data: bytes, name: str, suffix: str, sheet: str | int | None,
-                   recognise: Recogniser) -> RawTable:
+                   recognise: Recogniser, template: bool = True) -> RawTable | TemplateSheet:
     if not data:
         raise _empty(name, False)
     wb = _open_workbook(data, name, suffix)
@@ -233,6 +236,10 @@ def _read_workbook(data: bytes, name: str, suffix: str, sheet: str | int | None,
         names = list(wb.sheet_names)
         if not names:
             raise _empty(name, False)
+        if template and MARKER_SHEET in names:
+            found = _template(wb, names, data, name, suffix, sheet)
+            if found is not None:
+                return found
         if sheet is not None:
             chosen = _pick_sheet(names, sheet, name)
             rows = _sheet_rows(wb, chosen, data, name, suffix)
@@ -260,6 +267,25 @@ def _read_workbook(data: bytes, name: str, suffix: str, sheet: str | int | None,
             wb.close()
         except Exception:
             pass
+
+
+def _template(wb, names: list[str], data: bytes, name: str, suffix: str,
+              sheet: str | int | None) -> TemplateSheet | None:
+    """The data sheet of a ``citystd template`` workbook (see :mod:`citystd.io.template_layout`),
+    or None when the marker sheet is not a template's or ``sheet`` names another sheet."""
+    info = read_marker(_sheet_rows(wb, MARKER_SHEET, data, name, suffix))
+    if info is None:
+        return None
+    data_sheet = info.get("data_sheet", "")
+    if data_sheet not in names:
+        raise error("D712", f"'{name}' is a citystd template without its data sheet '{data_sheet}'",
+                    f"'{name}' 是 citystd 模板，但缺少数据表 '{data_sheet}'", Location(name),
+                    Msg("do not rename or delete the template's sheets; make a new template with `citystd template`",
+                        "请勿重命名或删除模板中的工作表；可用 `citystd template` 重新生成模板"))
+    if sheet is not None and _pick_sheet(names, sheet, name) != data_sheet:
+        return None
+    rows = _sheet_rows(wb, data_sheet, data, name, suffix)
+    return template_sheet(info, rows, name, data_sheet)
 
 
 def _filled(cell: object) -> bool:
