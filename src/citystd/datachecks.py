@@ -250,10 +250,15 @@ def check_year_jumps(
     headers: Mapping[str, str] | None = None,
     file: str | None = None,
     exclude: pd.DataFrame | None = None,
+    noise: float | None = None,
     max_diagnostics: int = MAX_DIAGNOSTICS,
 ) -> list[Diagnostic]:
     """D714 where a city's value changes by ``factor`` or more (up or down) from its previous
     reported year.
+
+    ``noise`` (``citystd check`` uses 3): when both values are whole numbers — counts — the change
+    must also exceed ``noise`` × √(the larger value), three Poisson standard deviations: a count
+    of rare events going from 1 to 0 or from 2 to 7 is ordinary counting noise, not an anomaly.
 
     Compares positive values only (a ratio means nothing across a sign change or from zero),
     plus a drop from a positive value to exactly zero (often a missing value typed as 0). Gaps
@@ -271,6 +276,9 @@ def check_year_jumps(
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = arr / prev
         bad = (prev > 0) & (arr >= 0) & ((ratio >= factor) | (ratio <= 1.0 / factor))
+        if noise is not None:
+            counts = (arr == np.floor(arr)) & (prev == np.floor(prev))
+            bad &= ~(counts & (np.abs(arr - prev) <= noise * np.sqrt(np.maximum(arr, prev))))
     if exclude is not None:
         ex = exclude.reindex(index=values.index, columns=values.columns, fill_value=False)
         ex = ex.to_numpy(dtype=bool)[order]
@@ -584,12 +592,14 @@ def check_city_data(
     jump_factor: float | None = 3.0,
     unit_scale: bool = True,
     jump_columns: Iterable[str] | None = None,
+    jump_noise: float | None = None,
     max_diagnostics: int = MAX_DIAGNOSTICS,
 ) -> list[Diagnostic]:
     """Run the checks on a :class:`~citystd.io.CityData`: D709, D707, D715, then D714 (skipping
     jumps into or out of a cell already flagged as a power-of-ten error). ``jump_factor=None``
     or ``unit_scale=False`` turn those off. ``jump_columns`` limits D714 to those columns (the
-    ratio-scale ones, see :func:`ratio_scale`); None tests every column."""
+    ratio-scale ones, see :func:`ratio_scale`); None tests every column. ``jump_noise`` is
+    :func:`check_year_jumps`' ``noise``."""
     values = data.values
     file = data.source.file
     out: list[Diagnostic] = []
@@ -607,9 +617,9 @@ def check_city_data(
             keep = set(jump_columns)
             cols = [c for c in values.columns if c in keep]
             out += check_year_jumps(values[cols], jump_factor, data.locate, headers=data.headers, file=file,
-                                    exclude=None if exclude is None else exclude[cols],
+                                    exclude=None if exclude is None else exclude[cols], noise=jump_noise,
                                     max_diagnostics=max_diagnostics)
         else:
-            out += check_year_jumps(values, jump_factor, data, file=file, exclude=exclude,
+            out += check_year_jumps(values, jump_factor, data, file=file, exclude=exclude, noise=jump_noise,
                                     max_diagnostics=max_diagnostics)
     return out

@@ -10,6 +10,7 @@ import typer
 
 from citystd import __version__
 from citystd.cli import browse, importer, schema, score, validate
+from citystd.cli import check as check_cli
 from citystd.cli import template as template_cli
 
 app = typer.Typer(
@@ -41,6 +42,7 @@ app.command("score")(score.score_command)
 app.command("validate")(validate.validate_command)
 app.command("schema")(schema.schema_command)
 app.command("template")(template_cli.template_command)
+app.command("check")(check_cli.check_command)
 app.add_typer(browse.indicators_app, name="indicators")
 app.add_typer(browse.frameworks_app, name="frameworks")
 app.add_typer(importer.import_app, name="import")
