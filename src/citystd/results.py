@@ -66,11 +66,15 @@ class Results:
         }
 
     def footer(self) -> dict[str, Any]:
+        from citystd.gaps import section  # gap analysis and priorities (docs/results.md, gaps)
+
         return {
             "dropped": _dropped(self.scores.dropped),
             "records": _records(self.scores.records),
             "issues": [d.to_dict(self.lang) for d in self.issues],
             "trends": _trends(self.scores.trends),
+            "gaps": section(self),
+            "peers": getattr(self, "peers", None),  # set by --compare-with (citystd.peers)
         }
 
     def _columns(self) -> dict[str, dict[str, list]]:
