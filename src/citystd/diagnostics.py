@@ -119,6 +119,7 @@ RULES: dict[str, Rule] = {
         # U: usage and internal problems (exit code 2)
         _r("U901", "usage.path", "path does not exist or cannot be read", "路径不存在或无法读取"),
         _r("U902", "usage.empty", "no YAML files found", "未找到 YAML 文件"),
+        _r("U903", "usage.incomparable-peers", "peer results scored by other rules", "同行结果的评分规则不同"),
     ]
 }
 

@@ -86,19 +86,59 @@ class Outcome:
 
 def score_file(data: Path, lib: Library, fw: Framework, *, sets: list[str] | None = None, sheet: str | None = None,
                layout: str = "auto", id_column: str | None = None, keep_going: bool = False,
-               lang: str = "en", progress: Callable[[str], None] | None = None) -> Outcome:
+               lang: str = "en", progress: Callable[[str], None] | None = None,
+               compare_with: Path | None = None) -> Outcome:
     """Read, check and score ``data``. Returns the results document, or None when data errors stop it.
 
     ``progress`` is called with the name of each stage as it starts (for a progress display).
+    ``compare_with`` is a peer data set or saved peer results (:mod:`citystd.peers`): the results
+    then carry ``peers``, and their ``gaps`` cover the cities of ``data`` only.
     """
     step = progress or (lambda _stage: None)
-    from citystd.datachecks import check_missing_values, check_missing_variables, check_ranges
-    from citystd.engine.derive import derive, needs, vocabulary
     from citystd.engine.pipeline import build_spec, run
-    from citystd.io import read_city_data
     from citystd.results import Results
 
     spec = build_spec(lib, fw, sets)
+    if compare_with is not None:
+        from citystd.peers import score_with_peers
+
+        return score_with_peers(data, compare_with, lib, fw, spec, sheet=sheet, layout=layout, id_column=id_column,
+                                keep_going=keep_going, lang=lang, progress=step)
+    prep = prepare(data, lib, fw, spec, sheet=sheet, layout=layout, id_column=id_column, keep_going=keep_going,
+                   progress=step)
+    diags = prep.diagnostics
+    if prep.stop:
+        return Outcome(None, diags)
+    step("score")
+    scores = run(spec, prep.values, prep.city.attributes)
+    diags += scores.diagnostics
+    return Outcome(Results(spec, scores, lib, input_info=prep.input_info, issues=diags, lang=lang), diags)
+
+
+@dataclass
+class Prepared:
+    """A data file read, checked and derived, ready for :func:`~citystd.engine.pipeline.run`."""
+
+    city: Any  # the CityData as read
+    values: Any  # the framework's indicators, derived (out-of-range values blanked with keep_going)
+    diagnostics: list[Diagnostic]
+    stop: bool  # data errors (without keep_going) or nothing computable: no score
+
+    @property
+    def input_info(self) -> dict[str, Any]:
+        src = self.city.source
+        return {"file": src.file, "sha256": src.sha256, "sheet": src.sheet, "layout": src.layout}
+
+
+def prepare(data: Path, lib: Library, fw: Framework, spec: Any, *, sheet: str | None = None, layout: str = "auto",
+            id_column: str | None = None, keep_going: bool = False,
+            progress: Callable[[str], None] | None = None) -> Prepared:
+    """Read ``data``, check it (D7xx) and derive the indicators of ``spec``."""
+    step = progress or (lambda _stage: None)
+    from citystd.datachecks import check_missing_values, check_missing_variables, check_ranges
+    from citystd.engine.derive import derive, needs, vocabulary
+    from citystd.io import read_city_data
+
     plan = needs(lib, spec.indicators)
     vocab = vocabulary(lib, plan)
     step("read")
@@ -137,17 +177,12 @@ def score_file(data: Path, lib: Library, fw: Framework, *, sets: list[str] | Non
                                 Msg(f"the framework '{fw.id}' needs columns such as: "
                                     + ", ".join(list(plan.variables)[:6] + plan.direct[:4]),
                                     f"框架 '{fw.id}' 需要的列例如：" + ", ".join(list(plan.variables)[:6] + plan.direct[:4]))))
-        return Outcome(None, diags)
+        return Prepared(city, values, diags, True)
     if any(d.level is Severity.ERROR for d in diags) and not keep_going:
-        return Outcome(None, diags)
+        return Prepared(city, values, diags, True)
     if keep_going and derived_ranges:
         values = _blank_out_of_range(values, derived_ranges)
-    step("score")
-    scores = run(spec, values, city.attributes)
-    diags += scores.diagnostics
-    info = {"file": city.source.file, "sha256": city.source.sha256, "sheet": city.source.sheet,
-            "layout": city.source.layout}
-    return Outcome(Results(spec, scores, lib, input_info=info, issues=diags, lang=lang), diags)
+    return Prepared(city, values, diags, False)
 
 
 def required_columns(plan: Any, present: set[str]) -> dict[str, list[str]]:

@@ -30,6 +30,8 @@ def score_command(
     sets: list[str] = typer.Option(None, "--set", help="Override a pipeline parameter: step.param=value "
                                    "(e.g. --set normalise.method=minmax). Repeatable."),
     keep_going: bool = typer.Option(False, "--keep-going", help="Score even when the data has errors."),
+    compare_with: Path = typer.Option(None, "--compare-with", help="Peers: their data (.xlsx, .csv …, scored "
+                                      "together with DATA) or their saved results (.json, same framework)."),
     lang: str | None = lang_option(),
 ) -> None:
     """Score cities: derive indicators, check, impute, treat, normalise, weight, aggregate, rank, rate.
@@ -58,7 +60,7 @@ def score_command(
         report("library")
         lib, fw = load_framework(framework, list(library) if library else None)
         outcome = score_file(data, lib, fw, sets=list(sets or []), sheet=sheet, layout=layout, id_column=id_column,
-                             keep_going=keep_going, lang=lang, progress=report)
+                             keep_going=keep_going, lang=lang, progress=report, compare_with=compare_with)
     shown = [d for d in outcome.diagnostics if d.level is Severity.ERROR or d.code != "E809"]
     if shown:
         print_human(shown, lang, err, files=1)
