@@ -335,7 +335,7 @@ def build_xlsx(lib: Library, fw: Framework, *, lang: str = "zh", years: Sequence
     marker.protection.sheet = True
     wb.security.lockStructure = True  # keeps the marker and the data sheet in place
     wb.active = 0
-    return _workbook_bytes(wb)
+    return workbook_bytes(wb)
 
 
 def _put(ws: Any, row: int, col: int, value: Any, **style: Any) -> Any:
@@ -581,7 +581,7 @@ def _static_weights(spec: Any) -> dict[str, float]:
     return out
 
 
-def _workbook_bytes(wb: Any) -> bytes:
+def workbook_bytes(wb: Any) -> bytes:
     """The workbook saved with fixed dates, so that the same template gives the same bytes."""
     from openpyxl.writer.excel import ExcelWriter
 
