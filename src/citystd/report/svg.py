@@ -76,7 +76,7 @@ def _title(text: str) -> str:
 
 
 def _svg_open(width: float, height: float, css_class: str, label: str) -> str:
-    return (f'<svg class="{esc(css_class)}" xmlns="http://www.w3.org/2000/svg" role="img" '
+    return (f'<svg class="{esc(css_class)}" role="img" '
             f'aria-label="{esc(label)}" width="{num(width)}" height="{num(height)}" '
             f'viewBox="0 0 {num(width)} {num(height)}">')
 
