@@ -67,7 +67,6 @@ import datetime
 import io
 import math
 import re
-import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -78,8 +77,8 @@ import numpy as np
 import yaml
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
-from openpyxl.writer.excel import ExcelWriter
 
+from citystd.report.xlsxio import workbook_bytes
 from citystd.spec.formula import Formula, evaluate, parse
 from citystd.spec.library import Library
 from citystd.spec.validate import validate
@@ -814,28 +813,11 @@ def write_xlsx(path: Path, lib: Library, ids: list[str], cities: list[City],
     note.column_dimensions["A"].width = 110
     note["A1"].font = Font(bold=True)
     wb.properties.creator = "citystd examples/make_examples.py"
-    wb.properties.created = FIXED_TIME
-    wb.properties.modified = FIXED_TIME
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as archive:
-        ExcelWriter(wb, archive).write_data()  # not wb.save(): that stamps the current time
-    path.write_bytes(_fixed_zip(buf.getvalue()))
+    path.write_bytes(workbook_bytes(wb, date_time=FIXED_TIME))  # every date fixed: reproducible bytes
 
 
 def _cell(v: float) -> int | float:
     return int(v) if float(v).is_integer() else float(v)
-
-
-def _fixed_zip(data: bytes) -> bytes:
-    """The same zip with every entry dated FIXED_TIME (zip entries carry the time of writing)."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            fixed = zipfile.ZipInfo(info.filename, date_time=FIXED_TIME.timetuple()[:6])
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = info.external_attr
-            dst.writestr(fixed, src.read(info.filename))
-    return out.getvalue()
 
 
 NOTE_LINES = (
