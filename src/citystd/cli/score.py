@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -113,49 +112,9 @@ def render(doc: dict[str, Any], fmt: str, lang: str) -> str:
     return table_text(doc, lang)
 
 
-def _fmt(v: Any, digits: int = 2) -> str:
-    return "—" if v is None else f"{v:.{digits}f}"
-
-
-def summary_rows(doc: dict[str, Any], lang: str) -> tuple[list[str], list[list[str]]]:
-    """Rank, city, year, score, rating, coverage and the top-level node scores (shared by renderers)."""
-    top = [n["id"] for n in doc["tree"] if "id" in n]
-    names = {n["id"]: n["name"][lang] for n in doc["tree"] if "id" in n}
-    zh = lang == "zh"
-    years = any(r["year"] is not None for r in doc["results"])
-    headers = ["排名" if zh else "rank", "城市" if zh else "city", *(["年份" if zh else "year"] if years else []),
-               "得分" if zh else "score", "评级" if zh else "rating", "覆盖率" if zh else "coverage",
-               *[names[t] for t in top]]
-    rows = []
-    for r in doc["results"]:
-        rows.append([
-            "—" if r["rank"] is None else str(r["rank"]), r["city"], *([str(r["year"] or "—")] if years else []),
-            _fmt(r["score"]), rating_text(r["rating"], lang), coverage_text(r["coverage"]),
-            *[_fmt(r["nodes"][t]["score"], 1) for t in top],
-        ])
-    return headers, rows
-
-
-def coverage_text(share: float | None) -> str:
-    """A share as a percentage that never rounds up to 100 % while data are missing."""
-    if share is None:
-        return "—"
-    pct = share * 100
-    if pct >= 100:
-        return "100%"
-    return f"{math.floor(pct * 10) / 10:.1f}%"
-
-
-RATINGS_ZH = {"green": "绿", "yellow": "黄", "orange": "橙", "red": "红", "gray": "灰"}
-
-
-def rating_text(rating: str | None, lang: str) -> str:
-    if rating is None:
-        return "—"
-    return RATINGS_ZH.get(rating, rating) if lang == "zh" else rating
-
-
 def table_text(doc: dict[str, Any], lang: str) -> str:
+    from citystd.report.summary import summary_rows
+
     headers, rows = summary_rows(doc, lang)
     return "\n".join("\t".join(x) for x in [headers, *rows]) + "\n"
 
@@ -168,12 +127,14 @@ def print_table(doc: dict[str, Any], lang: str) -> None:
     from rich.table import Table
 
     from citystd.cli.common import stdout_console
+    from citystd.report.labels import rating_label
+    from citystd.report.summary import summary_rows
 
     headers, rows = summary_rows(doc, lang)
     fw = doc["framework"]
     title = f"{fw['name'][lang]} ({fw['id']} v{fw['version']})"
     table = Table(title=escape(title), header_style="bold")
-    colours = {rating_text(k, lang): v for k, v in
+    colours = {rating_label(k, lang): v for k, v in
                {"green": "green", "yellow": "yellow", "orange": "dark_orange", "red": "red", "gray": "grey50"}.items()}
     for h in headers:
         table.add_column(escape(h), justify="left" if h in ("city", "城市", "rating", "评级") else "right")
