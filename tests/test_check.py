@@ -35,7 +35,8 @@ def test_ratio_scale() -> None:
     assert ratio_scale(0, None, ["人", "persons"])
     assert ratio_scale(0, 500, "µg/m³")
     assert not ratio_scale(-100, 100, "%")  # a growth rate: its zero is "no change"
-    assert not ratio_scale(None, None, "比值")  # no lower bound: may be negative
+    assert not ratio_scale(None, 5, "比值")  # no lower bound: may be negative
+    assert ratio_scale(None, None, "")  # no range at all: not known to be interval-scale
     assert not ratio_scale(0, 100, ["百分点", "percentage points"])  # a difference of percentages
     assert not ratio_scale(0, 1, ["是/否（1/0）", "yes/no (1/0)"])
     assert not ratio_scale(0, 2, "级")

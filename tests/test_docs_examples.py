@@ -1,13 +1,15 @@
 """The examples of the docs run and say what the code does.
 
-- Every ```bash block line of docs/score.md that starts with ``citystd `` and carries the comment
-  ``# runnable`` (or ``# runnable, exit N``) is run through Typer's CliRunner and must exit 0 (or N).
-- Every ```python block of docs/methods.md, docs/data.md and docs/score.md is executed and must end
-  with ``assert`` statements: the worked examples' numbers are recomputed by the engine.
+- Every ```bash block line of docs/score.md and docs/self-assessment.md that starts with ``citystd ``
+  and carries the comment ``# runnable`` (or ``# runnable, exit N``) is run through Typer's CliRunner
+  and must exit 0 (or N).
+- Every ```python block of docs/methods.md, docs/data.md, docs/score.md and docs/self-assessment.md
+  is executed and must end with ``assert`` statements: the worked examples' numbers are recomputed
+  by the engine.
 
 The code executed is the text of our own docs (never user input). Commands and examples run in a
-temporary directory holding a link to the repository's ``tests/``, so that relative paths such as
-``tests/fixtures/score/cities.csv`` work and outputs (``-o results.json``) land in the temporary
+temporary directory holding links to the repository's ``tests/`` and ``examples/``, so that relative paths such
+as ``tests/fixtures/score/cities.csv`` work and outputs (``-o results.json``) land in the temporary
 directory.
 """
 
@@ -77,13 +79,14 @@ def python_examples(*names: str) -> list[tuple[str, int, str]]:
     return [(name, line, code) for name in names for line, code in fenced_blocks(DOCS / name, "python")]
 
 
-COMMANDS = runnable_commands(DOCS / "score.md")
-EXAMPLES = python_examples("methods.md", "data.md", "score.md")
+COMMANDS = runnable_commands(DOCS / "score.md") + runnable_commands(DOCS / "self-assessment.md")
+EXAMPLES = python_examples("methods.md", "data.md", "score.md", "self-assessment.md")
 
 
 @pytest.fixture()
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (tmp_path / "tests").symlink_to(ROOT / "tests", target_is_directory=True)
+    (tmp_path / "examples").symlink_to(ROOT / "examples", target_is_directory=True)
     monkeypatch.chdir(tmp_path)
     return tmp_path
 

@@ -162,7 +162,7 @@ def check_file(data: Path, lib: Library, fw: Framework, *, jump_factor: float | 
         units[i] = [unit_text(ind.unit, "zh"), unit_text(ind.unit, "en")]
     checked = {k: r for k, r in ranges.items() if r != (None, None) and k in present}
     diags += check_ranges(city.values, checked, city, file=file)
-    jump_columns = [c for c in city.values.columns if c in ranges and ratio_scale(*ranges[c], units.get(c, []))]
+    jump_columns = [c for c in city.values.columns if ratio_scale(*ranges.get(c, (None, None)), units.get(c, []))]
     diags += check_city_data(city, jump_factor=jump_factor, unit_scale=True, jump_columns=jump_columns,
                              jump_noise=JUMP_NOISE)
 

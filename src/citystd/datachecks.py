@@ -324,16 +324,18 @@ def ratio_scale(lo: float | None, hi: float | None, unit: str | Iterable[str] = 
     A ratio is meaningful on a *ratio scale* — a quantity with a true zero, such as a count, an
     amount, an area or a concentration. It is not for:
 
-    - **interval-scale** quantities, whose valid range allows negative values (``lo`` < 0 or no
-      lower bound): growth rates, changes, differences, balances. Their zero means "no change",
-      so a growth rate going from 2 % to 6 % (×3) is an ordinary year, not an anomaly;
+    - **interval-scale** quantities, whose valid range allows negative values (``lo`` < 0, or an
+      upper bound without a lower one): growth rates, changes, differences, balances. Their zero
+      means "no change", so a growth rate going from 2 % to 6 % (×3) is an ordinary year, not an
+      anomaly. A column without any range is not known to be one, and is tested (the test
+      compares positive values only);
     - **differences of percentages**, in percentage points (百分点), even when the library
       bounds them at 0 (a gap 0.5 → 1.6 points is ×3 and ordinary);
     - **yes/no and level scales** (是/否, 级, level): 1 → 0 is a change of state.
 
     ``unit`` is the column's unit text (or several, e.g. its Chinese and English units).
     """
-    if lo is None or lo < 0:
+    if (lo is not None and lo < 0) or (lo is None and hi is not None):
         return False
     units = [unit] if isinstance(unit, str) else list(unit)
     text = " ".join(u for u in units if u).casefold()

@@ -456,7 +456,8 @@ def _years_sheet(ws: Any, lib: Library, fw: Framework, rows: list[TemplateRow], 
         units[key] = row.unit
         groups.setdefault(key, []).append(f"{column_letter(first_year - 1)}{r}:{column_letter(after - 2)}{r}")
     _add_validations(ws, groups, units)
-    widths = {1: 6, 2: 30, 3: 34, 4: 12, 5: 14}
+    id_width = min(max([len(r.id) for r in rows] + [12]) + 2, 44)
+    widths = {1: 6, 2: id_width, 3: 34, 4: 12, 5: 14}
     for j, w in widths.items():
         ws.column_dimensions[column_letter(j - 1)].width = w
     for j in range(first_year, after):
@@ -510,22 +511,30 @@ def _cities_sheet(ws: Any, lib: Library, fw: Framework, rows: list[TemplateRow],
     _add_validations(ws, groups, units)
     ws.column_dimensions["A"].width = 14
     ws.column_dimensions["B"].width = 12
-    for k in range(len(rows)):
-        ws.column_dimensions[column_letter(first + k - 1)].width = 16
+    for k, row in enumerate(rows):
+        ws.column_dimensions[column_letter(first + k - 1)].width = min(max(len(row.id) + 3, 16), 36)
     ws.column_dimensions[column_letter(src - 1)].width = 26
     ws.column_dimensions[column_letter(rem - 1)].width = 26
-    ws.row_dimensions[3].height = 45
-    ws.row_dimensions[4].height = 45
+    ws.row_dimensions[3].height = 60
+    ws.row_dimensions[4].height = 60
+    ws.row_dimensions[h].height = 30
     ws.freeze_panes = f"C{h + 1}"
     _protect(ws)
     return h
 
 
 def _instruction_sheet(ws: Any, lines: list[str]) -> None:
+    import unicodedata
+
     st = _styles()
+    width = 120
     for r, line in enumerate(lines, start=1):
         _put(ws, r, 1, line, **(st["title"] if r == 1 else st["wrap"]))
-    ws.column_dimensions["A"].width = 120
+        # spreadsheet programs do not all grow wrapped rows: give each row the lines it needs
+        shown = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line)
+        if shown > width - 4:
+            ws.row_dimensions[r].height = 16.5 * (1 + shown // (width - 4))
+    ws.column_dimensions["A"].width = width
     ws.protection.sheet = True
 
 

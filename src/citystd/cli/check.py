@@ -7,7 +7,7 @@ from typing import Any
 
 import typer
 
-from citystd.cli.common import EXIT_FAIL, EXIT_OK, handles_errors, lang_option, resolve_lang
+from citystd.cli.common import EXIT_FAIL, EXIT_OK, handles_errors, is_tty, lang_option, resolve_lang
 
 FORMATS = ("human", "json", "github")
 SHOWN_MISSING = 20  # indicators that cannot be computed, listed by the human format
@@ -88,17 +88,24 @@ def print_completeness(report: Any, lang: str) -> None:
         title = (f"Completeness for {fw['name']['en']} ({fw['id']}): {cities} cit{'ies' if cities != 1 else 'y'}"
                  + (f", {span}" if span else ""))
         heads = ["domain", "indicators", "complete", "partial", "none", "computable"]
-    table = Table(title=escape(title), header_style="bold")
-    for k, h in enumerate(heads):
-        table.add_column(h, justify="left" if k == 0 else "right")
+    rows = []
     for d in [*report.domains, report.overall]:
         name = d.name["zh" if zh else "en"] if d is not report.overall else ("合计" if zh else "total")
-        style = "bold" if d is report.overall else None
-        table.add_row(escape(name), str(len(d.indicators)), str(d.complete), str(d.partial), str(d.none),
-                      fraction(d.share), style=style)
-    out.print(table)
+        rows.append([name, str(len(d.indicators)), str(d.complete), str(d.partial), str(d.none), fraction(d.share)])
+    if is_tty():
+        table = Table(title=escape(title), header_style="bold")
+        for k, h in enumerate(heads):
+            table.add_column(h, justify="left" if k == 0 else "right")
+        for k, row in enumerate(rows):
+            table.add_row(*(escape(c) for c in row), style="bold" if k == len(rows) - 1 else None)
+        out.print(table)
+    else:  # piped: tab-separated lines, like the other commands' tables
+        typer.echo(title)
+        for row in [heads, *rows]:
+            typer.echo("\t".join(row))
     none = [i for i in report.indicators if i.status == "none"]
     if none:
+        out.print()
         out.print("无法计算的指标（任何年份都没有数值）：" if zh else
                    "Indicators that cannot be computed (no value in any year):")
         for ind in none[:SHOWN_MISSING]:
