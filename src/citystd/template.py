@@ -30,7 +30,6 @@ import csv
 import datetime
 import io
 import re
-import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -592,23 +591,11 @@ def _static_weights(spec: Any) -> dict[str, float]:
 
 def workbook_bytes(wb: Any) -> bytes:
     """The workbook saved with fixed dates, so that the same template gives the same bytes."""
-    from openpyxl.writer.excel import ExcelWriter
+    from citystd.report.xlsxio import workbook_bytes as fixed_bytes
 
     wb.properties.creator = "citystd template"
     wb.properties.lastModifiedBy = "citystd template"
-    wb.properties.created = FIXED_TIME
-    wb.properties.modified = FIXED_TIME
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as archive:
-        ExcelWriter(wb, archive).write_data()
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(buf.getvalue())) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for item in src.infolist():
-            fixed = zipfile.ZipInfo(item.filename, date_time=FIXED_TIME.timetuple()[:6])
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = item.external_attr
-            dst.writestr(fixed, src.read(item.filename))
-    return out.getvalue()
+    return fixed_bytes(wb, date_time=FIXED_TIME)
 
 
 # --- csv -------------------------------------------------------------------------------------------
