@@ -96,6 +96,38 @@ LABELS: dict[str, tuple[str, str]] = {
     "detail_hint": ("Values in their units; scores after normalisation; ranks among all cities.",
                     "数值为原始单位；得分为标准化后的分值；排名为在全部城市中的位次。"),
     "domain_list": ("Domains", "领域"),
+    # Excel and Markdown reports, citystd compare
+    "indicator_id": ("Indicator id", "指标代码"),
+    "goalposts": ("goalposts", "目标值区间"),
+    "target_year": ("Target year", "目标年份"),
+    "gap_target": ("Gap to target", "距目标值差距"),
+    "gap_best": ("Gap to best", "距最佳值差距"),
+    "weighted_gap": ("Weighted gap (points)", "加权差距（分）"),
+    "points": ("Points", "分值"),
+    "rule": ("Rule", "规则"),
+    "file": ("File", "文件"),
+    "cell": ("Cell", "单元格"),
+    "line": ("Line", "行"),
+    "column": ("Column", "列"),
+    "layout": ("Layout", "表格布局"),
+    "progress": ("Progress to target", "目标进度"),
+    "error": ("error", "错误"),
+    "warning": ("warning", "警告"),
+    "weights_below": ("see the effective weights below", "见下方有效权重表"),
+    "strengths_note": ("Strengths add the most points to the overall score (effective weight × score); "
+                       "weaknesses lose the most (effective weight × (best score − score)).",
+                       "优势：对综合得分贡献最多的指标（有效权重 × 得分）；"
+                       "短板：使综合得分损失最多的指标（有效权重 × （满分 − 得分））。"),
+    "issues_count": ("Data issues: {errors} errors, {warnings} warnings.", "数据问题：{errors} 个错误，{warnings} 个警告。"),
+    "comparison": ("Comparison", "结果对比"),
+    "change": ("Change", "变化"),
+    "rank_change": ("Rank change", "名次变化"),
+    "only_in": ("Only in {file}", "仅见于 {file}"),
+    "frameworks_differ": ("Not comparable as scored: the results differ in {what}.",
+                          "评分规则不同，结果不可直接比较：{what} 不同。"),
+    "same_framework": ("Same framework and pipeline (sha256 {sha}).", "评价框架与计算流程相同（sha256 {sha}）。"),
+    "years_compared": ("Years compared: A {a} with B {b}.", "对比年份：A {a} 与 B {b}。"),
+    "indicator_trends": ("Indicator trends", "指标趋势"),
 }
 
 #: rating colours (fill) used by every renderer
