@@ -120,6 +120,10 @@ RULES: dict[str, Rule] = {
         _r("U901", "usage.path", "path does not exist or cannot be read", "路径不存在或无法读取"),
         _r("U902", "usage.empty", "no YAML files found", "未找到 YAML 文件"),
         _r("U903", "usage.incomparable-peers", "peer results scored by other rules", "同行结果的评分规则不同"),
+        _r("U904", "usage.not-results", "file is not citystd results JSON", "文件不是 citystd 结果 JSON"),
+        _r("U905", "usage.newer-results", "results written by a newer citystd", "结果由更新版本的 citystd 生成", W),
+        _r("U906", "usage.incomparable-results", "results scored by different frameworks or pipelines",
+           "两份结果的评价框架或计算流程不同"),
     ]
 }
 

@@ -12,7 +12,7 @@ import typer
 
 from citystd.cli.common import EXIT_FAIL, EXIT_OK, handles_errors, is_tty, lang_option, resolve_lang
 
-FORMATS = ("table", "json", "csv")
+FORMATS = ("table", "json", "csv", "xlsx", "html", "markdown")  # dispatch: citystd.cli.report
 
 
 @handles_errors
@@ -21,8 +21,10 @@ def score_command(
     framework: str = typer.Option(None, "--framework", "-f",
                                   help="Built-in framework id (default: action-plan) or a framework YAML file."),
     library: list[Path] = typer.Option(None, "--library", help="Use this library instead of the built-in one."),
-    output: Path = typer.Option(None, "--output", "-o", help="Write results to this file (.json, .csv)."),
-    fmt: str = typer.Option(None, "--format", help="table | json | csv (default: from -o, else table)."),
+    output: Path = typer.Option(None, "--output", "-o", help="Write results or a report to this file; the format "
+                                "follows the extension (.json, .csv, .xlsx, .html, .md)."),
+    fmt: str = typer.Option(None, "--format", help="table | json | csv | xlsx | html | markdown "
+                            "(default: from -o, else table)."),
     sheet: str = typer.Option(None, "--sheet", help="Worksheet name (default: the sheet holding the data)."),
     layout: str = typer.Option("auto", "--layout", help="auto | wide | long"),
     id_column: str = typer.Option(None, "--id", help="Column naming the cities (default: found by name)."),
@@ -31,6 +33,7 @@ def score_command(
     keep_going: bool = typer.Option(False, "--keep-going", help="Score even when the data has errors."),
     compare_with: Path = typer.Option(None, "--compare-with", help="Peers: their data (.xlsx, .csv …, scored "
                                       "together with DATA) or their saved results (.json, same framework)."),
+    city: str = typer.Option(None, "--city", help="Output a one-city profile instead of all cities."),
     lang: str | None = lang_option(),
 ) -> None:
     """Score cities: derive indicators, check, impute, treat, normalise, weight, aggregate, rank, rate.
@@ -39,18 +42,12 @@ def score_command(
     """
     from citystd.cli.common import stderr_console, usage_error
     from citystd.cli.formats import print_human
+    from citystd.cli.report import check_city, emit, pick_format
     from citystd.diagnostics import Severity
     from citystd.scoring import load_framework, score_file
 
     lang = resolve_lang(lang)
-    if fmt is None:
-        fmt = {".json": "json", ".csv": "csv"}.get(output.suffix.lower(), "") if output else "table"
-        if not fmt:
-            usage_error(f"cannot tell the format of '{output}' from its extension; use --format",
-                        f"无法从扩展名判断 '{output}' 的格式，请使用 --format", lang)
-    if fmt not in FORMATS:
-        usage_error(f"--format must be one of {', '.join(FORMATS)}, not '{fmt}'",
-                    f"--format 只能是 {', '.join(FORMATS)} 之一，而不是 '{fmt}'", lang)
+    fmt = pick_format(output, fmt, lang)
     if layout not in ("auto", "wide", "long"):
         usage_error(f"--layout must be auto, wide or long, not '{layout}'",
                     f"--layout 只能是 auto、wide 或 long，而不是 '{layout}'", lang)
@@ -68,17 +65,8 @@ def score_command(
                else "评分已停止：请修正上述数据错误，或使用 --keep-going")
         err.print(f"[bold red]{msg}[/]")
         raise typer.Exit(EXIT_FAIL)
-    chunks = outcome.results.json_chunks() if fmt == "json" else iter([render(outcome.doc, fmt, lang).encode("utf-8")])
-    if output is not None:
-        from citystd.atomic import write_chunks_atomic
-
-        write_chunks_atomic(output, chunks)
-        err.print(("wrote " if lang == "en" else "已写入 ") + str(output))
-    elif fmt == "table":
-        print_table(outcome.doc, lang)
-    else:
-        for piece in chunks:
-            typer.echo(piece, nl=False)
+    check_city(list(dict.fromkeys(outcome.results.units)), city, lang)
+    emit(lambda: outcome.doc, fmt, lang, output=output, city=city, json_chunks=outcome.results.json_chunks)
     # errors found while scoring (e.g. an indicator that could not be normalised) fail the run,
     # unless the user chose to go on
     raise typer.Exit(EXIT_FAIL if outcome.errors and not keep_going else EXIT_OK)

@@ -1,0 +1,107 @@
+"""`citystd compare A.json B.json`: score and rank changes per city and node between two results."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from citystd.cli.common import handles_errors, lang_option, resolve_lang
+
+FORMATS = ("table", "json", "markdown")
+
+
+@handles_errors
+def compare_command(
+    a: Path = typer.Argument(..., help="Results JSON before (e.g. last year, or the reference method)."),
+    b: Path = typer.Argument(..., help="Results JSON after (e.g. this year, or the method variant)."),
+    force: bool = typer.Option(False, "--force", help="Compare even when the frameworks or pipelines differ."),
+    fmt: str = typer.Option(None, "--format", help="table | json | markdown (default: from -o, else table)."),
+    output: Path = typer.Option(None, "--output", "-o", help="Write the comparison to this file (.json, .md, .txt)."),
+    lang: str | None = lang_option(),
+) -> None:
+    """Compare two results: score and rank change per city (and year) and per node.
+
+    Refuses results scored by different frameworks (id, version or sha256) or pipelines unless
+    --force, and says what differs. Exit codes: 0 compared, 1 not comparable or not results, 2 usage.
+    """
+    from citystd.cli.common import stderr_console, usage_error
+    from citystd.cli.formats import print_human
+    from citystd.diagnostics import Location, Msg, error
+    from citystd.report import compare as C
+    from citystd.report.labels import label
+    from citystd.report.load import load_results
+
+    lang = resolve_lang(lang)
+    if fmt is None:
+        fmt = {".json": "json", ".md": "markdown"}.get(output.suffix.lower(), "table") if output else "table"
+    fmt = "markdown" if fmt == "md" else fmt
+    if fmt not in FORMATS:
+        usage_error(f"--format must be one of {', '.join(FORMATS)}, not '{fmt}'",
+                    f"--format 只能是 {', '.join(FORMATS)} 之一，而不是 '{fmt}'", lang)
+    err = stderr_console()
+    doc_a, warn_a = load_results(a)
+    doc_b, warn_b = load_results(b)
+    if warn_a or warn_b:
+        print_human([*warn_a, *warn_b], lang, err, with_summary=False)
+    cmp = C.compare(doc_a, doc_b, name_a=str(a), name_b=str(b))
+    if not cmp["comparable"]:
+        what = C.what_differs(cmp["differences"])
+        detail = "; ".join(C.describe(cmp["differences"], "en"))
+        detail_zh = "；".join(C.describe(cmp["differences"], "zh"))
+        if not force:
+            raise error("U906", f"{a} and {b} were scored by different rules ({what}): {detail}",
+                        f"{a} 与 {b} 的评分规则不同（{what}）：{detail_zh}", Location(file=str(b)),
+                        Msg("compare anyway with --force: the changes then mix data and method",
+                            "如仍要比较请加 --force：此时的变化同时来自数据和方法"))
+        err.print(f"[bold yellow]⚠ {label('frameworks_differ', lang).format(what=what)}[/]", highlight=False)
+    if fmt == "json":
+        import json
+
+        text = json.dumps(cmp, ensure_ascii=False, indent=1) + "\n"
+    elif fmt == "markdown":
+        text = C.to_markdown(cmp, lang)
+    else:
+        text = C.to_text(cmp, lang)
+    if output is not None:
+        from citystd.atomic import write_text_atomic
+
+        write_text_atomic(output, text)
+        err.print(("wrote " if lang == "en" else "已写入 ") + str(output), markup=False)
+    elif fmt == "table" and err.is_terminal and _stdout_is_tty():
+        _print_rich(cmp, lang)
+    else:
+        typer.echo(text, nl=False)
+
+
+def _stdout_is_tty() -> bool:
+    from citystd.cli.common import is_tty
+
+    return is_tty()
+
+
+def _print_rich(cmp: dict, lang: str) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    from citystd.cli.common import stdout_console
+    from citystd.report import compare as C
+
+    console = stdout_console()
+    head = C.header_lines(cmp, lang)
+    for line in head:
+        style = "bold yellow" if line.startswith("⚠") else ("yellow" if line.startswith("  ") else "dim")
+        console.print(f"[{style}]{escape(line)}[/]")
+    heads, rows = C.columns(cmp, lang)
+    table = Table(header_style="bold")
+    for k, h in enumerate(heads):
+        table.add_column(escape(h), justify="left" if k == 0 else "right")
+    for r in rows:
+        cells = [escape(c) for c in r]
+        for k, c in enumerate(r):
+            if k and (c.startswith("+") or c.startswith("-")) and c not in ("+0.00", "-0.00"):
+                cells[k] = f"[{'green' if c.startswith('+') else 'red'}]{escape(c)}[/]"
+        table.add_row(*cells)
+    console.print(table)
+    for line in C.only_lines(cmp, lang):
+        console.print(escape(line))
