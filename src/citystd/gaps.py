@@ -42,7 +42,7 @@ import pandas as pd
 
 #: more cities than this in the results and no ``--compare-with``: a benchmark, not an
 #: assessment; ``gaps`` is then left empty (docs/results.md).
-MAX_CITIES = 1000
+MAX_CITIES = 100
 #: normalisation methods whose scores have no upper end: the year's best score is the maximum
 UNBOUNDED = ("zscore", "rank", "borda")
 ROW_WISE = ("arithmetic", "geometric", "harmonic", "median")
@@ -134,33 +134,71 @@ def compute(spec: Any, scores: Any, units: Sequence[str],
 
     values = scores.values.reindex(columns=inds).to_numpy(dtype=float)[rows]
     trends = _trend_lookup(scores.trends)
+    meta = [_meta(spec, ind) for ind in inds]
+    pos = {c: j for j, c in enumerate(inds)}
+    leaf_pos = {t: [pos[c] for c in leaves[t]] for t in top_nodes}
+    ranked_nodes = [ROOT, *top_nodes]
+    node_score = {n: _pyfloats(scores.nodes[n].to_numpy(dtype=float)[rows]) for n in ranked_nodes}
+    rank_of = _ranks_of(scores, ranked_nodes, rows)
+    # every number as a Python float or None, once, column-wise
+    val_l, base_l, gp_l, pts_l = (_pyfloats(a) for a in (values, base, gap_points, points))
+    weight_l = _pyfloats(weights)
+    top_l = _pyfloats(top)
     out = []
     for k, r in enumerate(rows):
         unit = str(all_units[r])
         year = None if np.isnan(yv[r]) else int(yv[r])
-        order = sorted((j for j in range(len(inds)) if not np.isnan(points[k, j]) and points[k, j] > 1e-12),
-                       key=lambda j: (-points[k, j], inds[j]))
-        priority = {inds[j]: p for p, j in enumerate(order, start=1)}
+        pk = points[k]
+        order = sorted((j for j in np.flatnonzero(pk > 1e-12)), key=lambda j: (-pk[j], inds[j]))
+        priority = {int(j): p for p, j in enumerate(order, start=1)}
         entries = {}
         for j, ind in enumerate(inds):
-            entries[ind] = _indicator_entry(spec, ind, values[k, j], base[k, j], gap_points[k, j], weights[j],
-                                            points[k, j], priority.get(ind), trends.get((unit, ind)))
+            entries[ind] = _indicator_entry(meta[j], val_l[k][j], base_l[k][j], gp_l[k][j], weight_l[j], pts_l[k][j],
+                                            priority.get(j), trends.get((unit, ind)))
+        mine = peer_ranks.get(unit, {}) if peer_ranks else {}
         domains = []
         for t in top_nodes:
-            ranked = peer_ranks.get(unit, {}).get(t) if peer_ranks else None
-            domains.append(_domain_entry(scores, r, t, by_id[t].name, leaves[t], base[k], inds, dom_points[t][k],
-                                         ranked))
-        ranked_root = peer_ranks.get(unit, {}).get(ROOT) if peer_ranks else None
-        rank, of = ranked_root if ranked_root else _rank_of(scores, r, ROOT)
+            have = sorted(((base[k, j], inds[j]) for j in leaf_pos[t] if not np.isnan(base[k, j])),
+                          key=lambda sc: (-sc[0], sc[1]))
+            n_top = min(TOP, len(have) // 2)
+            rank, of = mine.get(t) or rank_of[t][k]
+            domains.append({
+                "id": t, "name": by_id[t].name, "score": node_score[t][k], "rank": rank, "of": of,
+                "points": float(dom_points[t][k]),
+                "strongest": [c for _, c in have[:n_top]],
+                "weakest": [c for _, c in reversed(have[len(have) - n_top:])] if n_top else [],
+            })
+        rank, of = mine.get(ROOT) or rank_of[ROOT][k]
         out.append({
-            "city": unit, "year": year, "score": _f(scores.nodes[ROOT].iloc[r]), "rank": rank, "of": of,
-            "max": _f(top[k][0]) if method not in UNBOUNDED else None, "exact": bool(exact),
+            "city": unit, "year": year, "score": node_score[ROOT][k], "rank": rank, "of": of,
+            "max": top_l[k][0] if method not in UNBOUNDED else None, "exact": bool(exact),
             "priorities": [inds[j] for j in order],
-            "missing": [ind for j, ind in enumerate(inds) if np.isnan(values[k, j])],
+            "missing": [ind for j, ind in enumerate(inds) if val_l[k][j] is None],
             "domains": domains,
             "indicators": entries,
         })
     out.sort(key=lambda e: (e["year"] is not None, e["year"] or 0, e["city"]))
+    return out
+
+
+def _pyfloats(a: np.ndarray) -> list:
+    """An array as (nested) lists of Python floats, NaN as None."""
+    arr = np.asarray(a, dtype=float)
+    obj = arr.astype(object)
+    obj[np.isnan(arr)] = None
+    return obj.tolist()
+
+
+def _ranks_of(scores: Any, nodes: Sequence[str], rows: Sequence[int]) -> dict[str, list[tuple[int | None, int]]]:
+    """Per node, for each row: its rank in its year and the number of cities with a score that year."""
+    years = scores.node_ranks.index.get_level_values("year")
+    codes = pd.factorize(pd.Series(years.to_numpy(dtype="float64", na_value=np.nan)).fillna(-1))[0]
+    out = {}
+    for n in nodes:
+        ranks = scores.node_ranks[n].to_numpy(dtype="float64", na_value=np.nan)[rows]
+        counts = pd.Series(scores.nodes[n].to_numpy(dtype=float)).notna().groupby(codes).transform("sum")
+        of = counts.to_numpy()[rows]
+        out[n] = [(None if np.isnan(rk) else int(rk), int(c)) for rk, c in zip(ranks, of, strict=True)]
     return out
 
 
@@ -235,22 +273,6 @@ class _Tree:
         return done[ROOT][1]
 
 
-def _f(v: Any) -> float | None:
-    if v is None or pd.isna(v):
-        return None
-    return float(v)
-
-
-def _rank_of(scores: Any, r: int, node: str) -> tuple[int | None, int]:
-    ranks = scores.node_ranks[node]
-    years = scores.node_ranks.index.get_level_values("year")
-    y = years[r]
-    same = (years == y) if not pd.isna(y) else pd.isna(years)
-    of = int(scores.nodes[node][np.asarray(same)].notna().sum())
-    rk = ranks.iloc[r]
-    return (None if pd.isna(rk) else int(rk)), of
-
-
 def _trend_lookup(frame: pd.DataFrame | None) -> dict[tuple[str, str], dict[str, Any]]:
     if frame is None or not len(frame):
         return {}
@@ -270,36 +292,26 @@ def _shortfall(direction: str, value: float, goal: float) -> float:
     return max(goal - value, 0.0) if direction == "higher" else max(value - goal, 0.0)
 
 
-def _indicator_entry(spec: Any, ind: str, value: float, score: float, gap_points: float, weight: float,
-                     points: float, priority: int | None, trend: dict[str, Any] | None) -> dict[str, Any]:
+def _meta(spec: Any, ind: str) -> dict[str, Any]:
+    """What does not change from city to city: direction, best, worst, target."""
     direction = spec.direction[ind]
     gp = spec.goalposts.get(ind)
     t = spec.targets.get(ind)
     best = (t[0] if direction == "target" and t else gp[1]) if gp else None
-    has = not np.isnan(value)
-    gap_best = _shortfall(direction, value, best) if has and best is not None else None
-    gap_target = _shortfall(direction, value, t[0]) if has and t else None
-    met = None if gap_target is None else bool(gap_target <= 1e-12 * max(1.0, abs(t[0])))  # type: ignore[index]
+    return {"direction": direction, "best": None if best is None else float(best),
+            "worst": float(gp[0]) if gp else None, "target": {"value": t[0], "year": t[1]} if t else None}
+
+
+def _indicator_entry(m: dict[str, Any], value: float | None, score: float | None, gap_points: float | None,
+                     weight: float | None, points: float | None, priority: int | None,
+                     trend: dict[str, Any] | None) -> dict[str, Any]:
+    best, t = m["best"], m["target"]
+    gap_best = _shortfall(m["direction"], value, best) if value is not None and best is not None else None
+    gap_target = _shortfall(m["direction"], value, t["value"]) if value is not None and t else None
+    met = None if gap_target is None else gap_target <= 1e-12 * max(1.0, abs(t["value"]))  # type: ignore[index]
     return {
-        "value": _f(value), "score": _f(score),
-        "best": _f(best), "worst": _f(gp[0]) if gp else None,
-        "target": {"value": t[0], "year": t[1]} if t else None,
-        "gap_to_best": _f(gap_best), "gap_to_target": _f(gap_target), "target_met": met,
-        "gap_points": _f(gap_points), "weight": _f(weight), "points": _f(points), "priority": priority,
+        "value": value, "score": score, "best": best, "worst": m["worst"], "target": t,
+        "gap_to_best": gap_best, "gap_to_target": gap_target, "target_met": met,
+        "gap_points": gap_points, "weight": weight, "points": points, "priority": priority,
         "trend": trend,
-    }
-
-
-def _domain_entry(scores: Any, r: int, node: str, name: dict[str, str], leaves: list[str], base: np.ndarray,
-                  inds: list[str], points: float, ranked: tuple[int | None, int] | None) -> dict[str, Any]:
-    have = [(inds.index(c), c) for c in leaves if not np.isnan(base[inds.index(c)])]
-    by_score = sorted(have, key=lambda jc: (-base[jc[0]], jc[1]))
-    k = min(TOP, len(by_score) // 2)
-    rank, of = ranked if ranked else _rank_of(scores, r, node)
-    return {
-        "id": node, "name": name, "score": _f(scores.nodes[node].iloc[r]), "rank": rank, "of": of,
-        "points": _f(points),
-        "strongest": [c for _, c in by_score[:k]],
-        "weakest": [c for _, c in sorted(by_score[len(by_score) - k:], key=lambda jc: (base[jc[0]], jc[1]))] if k
-        else [],
     }
