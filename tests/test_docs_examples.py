@@ -1,6 +1,6 @@
 """The examples of the docs run and say what the code does.
 
-- Every ```bash block line of docs/score.md and docs/self-assessment.md that starts with ``citystd ``
+- Every ```bash block line of docs/score.md, docs/self-assessment.md and docs/reports.md that starts with ``citystd ``
   and carries the comment ``# runnable`` (or ``# runnable, exit N``) is run through Typer's CliRunner
   and must exit 0 (or N).
 - Every ```python block of docs/methods.md, docs/data.md, docs/score.md and docs/self-assessment.md
@@ -79,7 +79,8 @@ def python_examples(*names: str) -> list[tuple[str, int, str]]:
     return [(name, line, code) for name in names for line, code in fenced_blocks(DOCS / name, "python")]
 
 
-COMMANDS = runnable_commands(DOCS / "score.md") + runnable_commands(DOCS / "self-assessment.md")
+COMMANDS = (runnable_commands(DOCS / "score.md") + runnable_commands(DOCS / "self-assessment.md")
+            + runnable_commands(DOCS / "reports.md"))
 EXAMPLES = python_examples("methods.md", "data.md", "score.md", "self-assessment.md")
 
 

@@ -177,3 +177,28 @@ def test_xlsx_written_atomically(tmp_path: Path) -> None:
     assert score(str(DATA), "-o", str(out)).exit_code == 0
     openpyxl.load_workbook(io.BytesIO(out.read_bytes()))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.xlsx"]
+
+
+def test_docs_show_the_real_outputs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Markdown summary and the forced comparison shown in docs/reports.md are what the commands print."""
+    import re
+
+    (tmp_path / "tests").symlink_to(ROOT / "tests", target_is_directory=True)
+    monkeypatch.chdir(tmp_path)
+    text = (ROOT / "docs" / "reports.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```markdown\n(.*?)```", text, flags=re.S)
+    args = ["tests/fixtures/score/cities.csv", "--library", "tests/fixtures/score", "-f", "demo"]
+    summary = runner.invoke(app, ["score", *args, "--format", "markdown"]).stdout
+    shown = blocks[0].split("### 2. Aston\n…\n")
+    assert summary.startswith(shown[0]) and summary.endswith(shown[1])
+    assert runner.invoke(app, ["score", *args, "-o", "a.json"]).exit_code == 0
+    assert runner.invoke(app, ["score", *args, "--set", "normalise.method=minmax", "-o", "minmax.json"]).exit_code == 0
+    forced = runner.invoke(app, ["compare", "a.json", "minmax.json", "--force", "--format", "markdown"]).stdout
+    assert forced == blocks[1]
+    refused = runner.invoke(app, ["compare", "a.json", "minmax.json"])
+    assert refused.exit_code == 1
+    assert [line.rstrip() for line in refused.stderr.splitlines()] == \
+        re.search(r"```text\n(minmax\.json\n.*?)```", text, flags=re.S).group(1).rstrip().splitlines()
+    assert runner.invoke(app, ["score", "tests/fixtures/score/cities_long.csv", *args[1:], "-o", "b.json"]).exit_code == 0
+    table = runner.invoke(app, ["compare", "a.json", "b.json"]).stdout
+    assert table == re.search(r"```text\n(# A: a\.json.*?)```", text, flags=re.S).group(1)
