@@ -23,7 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_score import build  # noqa: E402
+from bench_score import build
 
 FORMATS = {"xlsx": ".xlsx", "markdown": ".md", "html": ".html"}
 
