@@ -120,7 +120,7 @@ def print_table(doc: dict[str, Any], lang: str) -> None:
 
     headers, rows = summary_rows(doc, lang)
     fw = doc["framework"]
-    title = f"{fw['name'][lang]} ({fw['id']} v{fw['version']})"
+    title = f"{fw['name'][lang]} ({fw['id']} v{fw['version']}, sha256 {fw['sha256'][:12]}…)"
     table = Table(title=escape(title), header_style="bold")
     colours = {rating_label(k, lang): v for k, v in
                {"green": "green", "yellow": "yellow", "orange": "dark_orange", "red": "red", "gray": "grey50"}.items()}
