@@ -541,8 +541,10 @@ def _indicator_sheet(ws: Any, lib: Library, fw: Framework, lang: str) -> None:
     from citystd.engine.pipeline import build_spec
 
     st = _styles()
+    from citystd.spec.rules import effective_weights
+
     spec = build_spec(lib, fw)
-    weights = _static_weights(spec)
+    weights = effective_weights(fw)
     headers = [_t("id", lang), _t("name", lang), _t("other_name", lang), _t("unit", lang), _t("direction", lang),
                _t("formula", lang), _t("worst", lang), _t("best", lang), _t("target", lang), _t("target_year", lang),
                _t("weight", lang)]
@@ -566,27 +568,6 @@ def _indicator_sheet(ws: Any, lib: Library, fw: Framework, lang: str) -> None:
         ws.column_dimensions[column_letter(j - 1)].width = w
     ws.freeze_panes = "C2"
     ws.protection.sheet = True
-
-
-def _static_weights(spec: Any) -> dict[str, float]:
-    """Each indicator's share of the overall score from the framework's manual weights."""
-    from citystd.engine.pipeline import ROOT
-
-    by_id = {n.id: n for n in spec.nodes}
-    out: dict[str, float] = {}
-
-    def walk(node_id: str, factor: float) -> None:
-        node = by_id[node_id]
-        total = sum(w for w in node.weights if w > 0)
-        for child, w in zip(node.children, node.weights, strict=True):
-            share = factor * (w / total if total > 0 and w > 0 else 0.0)
-            if child in by_id:
-                walk(child, share)
-            else:
-                out[child] = out.get(child, 0.0) + share
-
-    walk(ROOT, 1.0)
-    return out
 
 
 def workbook_bytes(wb: Any) -> bytes:
