@@ -4,42 +4,21 @@ from __future__ import annotations
 
 import copy
 import io
-import json
 import zipfile
 from pathlib import Path
 from typing import Any
 
 import openpyxl
 import pytest
-from typer.testing import CliRunner
 
-from citystd.cli import app
 from citystd.report import excel, renderer
 from citystd.report import summary as S
 from citystd.report.xlsxio import Book, display_width
 
 ROOT = Path(__file__).resolve().parents[2]
-EXAMPLE = ROOT / "examples" / "cities-2023.xlsx"
-PANEL = ROOT / "examples" / "cities-2019-2023.csv"
 SHEETS = {"en": ["Summary", "Domains", "Indicators", "Gaps", "Data issues", "Method"],
           "zh": ["总览", "领域得分", "指标", "差距分析", "数据问题", "方法说明"]}
 EVIL = ['=HYPERLINK("http://x","y")', "@SUM(A1)", "+1+1", "-2+3", "\tTAB"]
-
-
-def score(*args: str) -> dict[str, Any]:
-    r = CliRunner().invoke(app, ["score", *args, "--format", "json"])
-    assert r.exit_code == 0, r.output
-    return json.loads(r.stdout)
-
-
-@pytest.fixture(scope="module")
-def doc() -> dict[str, Any]:
-    return score(str(EXAMPLE))
-
-
-@pytest.fixture(scope="module")
-def panel() -> dict[str, Any]:
-    return score(str(PANEL))
 
 
 @pytest.fixture(scope="module")

@@ -15,34 +15,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
-from citystd.cli import app
 from citystd.report import html, renderer, svg
 
 ROOT = Path(__file__).resolve().parents[2]
-EXAMPLE = ROOT / "examples" / "cities-2023.xlsx"
-PANEL = ROOT / "examples" / "cities-2019-2023.csv"
 SCORE_FIXTURES = ROOT / "tests" / "fixtures" / "score"
 
 XSS_CITY = "<script>alert(1)</script>"
 XSS_ATTR = '"><img src=x onerror=alert(1)>'
-
-
-def score(*args: str) -> dict[str, Any]:
-    r = CliRunner().invoke(app, ["score", *args, "--format", "json"])
-    assert r.exit_code == 0, r.output
-    return json.loads(r.stdout)
-
-
-@pytest.fixture(scope="module")
-def doc() -> dict[str, Any]:
-    return score(str(EXAMPLE))
-
-
-@pytest.fixture(scope="module")
-def panel() -> dict[str, Any]:
-    return score(str(PANEL))
 
 
 def text(doc: dict[str, Any], lang: str = "en", city: str | None = None) -> str:
@@ -222,8 +202,8 @@ def test_gaps_when_the_document_has_them(doc: dict[str, Any]) -> None:
 # --------------------------------------------------------------------------- issues, method, odd documents
 
 
-def test_issues_records_and_method() -> None:
-    d = score(str(SCORE_FIXTURES / "cities_bad.csv"), "-f", str(SCORE_FIXTURES / "framework.yaml"),
+def test_issues_records_and_method(score_json: Any) -> None:
+    d = score_json(str(SCORE_FIXTURES / "cities_bad.csv"), "-f", str(SCORE_FIXTURES / "framework.yaml"),
               "--library", str(SCORE_FIXTURES), "--keep-going")
     assert d["issues"]
     d["records"] = [{"city": "Aston", "year": None, "indicator": "pm25", "stage": "impute",
