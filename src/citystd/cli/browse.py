@@ -42,6 +42,13 @@ def _check_format(fmt: str, lang: str) -> None:
         usage_error(f"--format must be table or json, not '{fmt}'", f"--format 只能是 table 或 json，而不是 '{fmt}'", lang)
 
 
+def _start(library: list[Path] | None, fmt: str, lang: str | None) -> tuple[str, Any]:
+    """The common start of the browsing commands: language, --format check, the library."""
+    lang = resolve_lang(lang)
+    _check_format(fmt, lang)
+    return lang, load(library, lang)
+
+
 def _unknown(kind_en: str, kind_zh: str, value: str, known: Any, lang: str) -> None:
     from citystd.cli.common import stderr_console
     from citystd.diagnostics import did_you_mean
@@ -107,9 +114,7 @@ def indicators_list(
     from citystd.spec.models import unit_text
     from citystd.spec.rules import iter_leaves
 
-    lang = resolve_lang(lang)
-    _check_format(fmt, lang)
-    lib = load(library, lang)
+    lang, lib = _start(library, fmt, lang)
     items = list(lib.indicators.values())
     if domain:
         if domain not in lib.domains:
@@ -148,9 +153,7 @@ def indicators_show(
     """Everything about one indicator, in both languages, with its sources and frameworks."""
     from citystd.spec.models import unit_text
 
-    lang = resolve_lang(lang)
-    _check_format(fmt, lang)
-    lib = load(library, lang)
+    lang, lib = _start(library, fmt, lang)
     ind = lib.indicators.get(indicator)
     if ind is None:
         _unknown("indicator", "指标", indicator, lib.indicators, lang)
@@ -208,9 +211,7 @@ def frameworks_list(
     from citystd.spec.pipeline import step_name
     from citystd.spec.rules import iter_leaves
 
-    lang = resolve_lang(lang)
-    _check_format(fmt, lang)
-    lib = load(library, lang)
+    lang, lib = _start(library, fmt, lang)
     fws = sorted(lib.frameworks.values(), key=lambda f: f.id)
     if fmt == "json":
         _json([{"id": f.id, "version": f.version, "name": f.name.model_dump(),
@@ -234,15 +235,11 @@ def frameworks_show(
     """A framework's tree with the effective weight of every node and indicator."""
     from citystd.spec.models import Leaf
     from citystd.spec.pipeline import step_name, step_params
-    from citystd.spec.rules import effective_weights
-
-    lang = resolve_lang(lang)
-    _check_format(fmt, lang)
-    lib = load(library, lang)
+    lang, lib = _start(library, fmt, lang)
     fw = lib.frameworks.get(framework)
     if fw is None:
         _unknown("framework", "框架", framework, lib.frameworks, lang)
-    weights = effective_weights(fw)
+    weights: dict[str, float] = {}
 
     def node_dict(items: list, factor: float) -> list[dict[str, Any]]:
         total = sum(max(i.weight, 0.0) for i in items)
@@ -250,6 +247,7 @@ def frameworks_show(
         for item in items:
             eff = factor * (max(item.weight, 0.0) / total if total > 0 else 0.0)
             if isinstance(item, Leaf):
+                weights[item.indicator] = weights.get(item.indicator, 0.0) + eff
                 ind = lib.indicators.get(item.indicator)
                 out.append({"indicator": item.indicator, "name": ind.name.model_dump() if ind else None,
                             "weight": item.weight, "effective_weight": eff})
