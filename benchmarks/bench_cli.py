@@ -35,7 +35,7 @@ def timed(cmd: list[str], runs: int) -> list[float]:
 
 def big_library(factor: int) -> Path:
     """The built-in library copied `factor` times with renamed ids (one namespace per copy)."""
-    from citystd.spec.library import builtin_path
+    from citystd.library.load import builtin_path
 
     src = builtin_path()
     root = Path(tempfile.mkdtemp(prefix="citystd-bench-"))
@@ -71,8 +71,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=15)
     args = ap.parse_args()
-    from citystd.spec.library import builtin_path
-    from citystd.spec.validate import validate
+    from citystd.library.load import builtin_path
+    from citystd.library.validate import validate
 
     lib, _ = validate()
     big = big_library(5)

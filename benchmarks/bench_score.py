@@ -97,7 +97,7 @@ def whole_process(lib: Path, framework: Path, data: Path, out: Path) -> tuple[fl
 def engine_vs_numpy(lib: Path, framework: Path, data: Path) -> tuple[float, float]:
     from citystd.engine.derive import derive
     from citystd.engine.pipeline import build_spec, run
-    from citystd.spec.validate import validate
+    from citystd.library.validate import validate
 
     libobj, _ = validate([lib, framework])
     fw = next(iter(libobj.frameworks.values()))

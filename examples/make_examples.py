@@ -78,10 +78,10 @@ import yaml
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
+from citystd.library.formula import Formula, evaluate, parse
+from citystd.library.load import Library
+from citystd.library.validate import validate
 from citystd.report.xlsxio import workbook_bytes
-from citystd.spec.formula import Formula, evaluate, parse
-from citystd.spec.library import Library
-from citystd.spec.validate import validate
 
 HERE = Path(__file__).resolve().parent
 PROFILE = HERE / "profiles" / "typical_city.yaml"

@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from citystd.assessment.datachecks import check_missing_values, check_year_jumps, ratio_scale
 from citystd.cli import app
-from citystd.datachecks import check_missing_values, check_year_jumps, ratio_scale
 from citystd.diagnostics import Location
 
 ROOT = Path(__file__).resolve().parents[1]

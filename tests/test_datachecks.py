@@ -9,7 +9,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from citystd.datachecks import (
+from citystd.assessment.datachecks import (
     check_city_data,
     check_missing_variables,
     check_ranges,

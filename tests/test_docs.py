@@ -6,9 +6,9 @@ import re
 from pathlib import Path
 
 from citystd.diagnostics import RULES
-from citystd.spec import models
-from citystd.spec.pipeline import STEPS
-from citystd.spec.validate import validate
+from citystd.library import models
+from citystd.library.pipeline import STEPS
+from citystd.library.validate import validate
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 

@@ -140,9 +140,9 @@ def test_latest_year_and_trends(tmp_path: Path) -> None:
 
 
 def test_many_cities_leave_gaps_empty(monkeypatch: pytest.MonkeyPatch) -> None:
-    import citystd.gaps
+    import citystd.assessment.gaps
 
-    monkeypatch.setattr(citystd.gaps, "MAX_CITIES", 3)
+    monkeypatch.setattr(citystd.assessment.gaps, "MAX_CITIES", 3)
     assert score()["gaps"] == []
 
 
@@ -150,7 +150,7 @@ def test_document_keys_in_order() -> None:
     doc = score()
     assert list(doc)[-6:] == ["dropped", "records", "issues", "trends", "gaps", "peers"]
     assert doc["peers"] is None
-    from citystd.results import dumps
+    from citystd.assessment.results import dumps
 
     r = runner.invoke(app, ["score", str(LIB / "cities.csv"), "--library", str(LIB), "-f", "demo", "--format", "json"])
     assert dumps(json.loads(r.stdout)) == r.stdout.encode("utf-8")

@@ -25,10 +25,10 @@ from citystd.importers.coinr import (
     render_files,
     write_library,
 )
-from citystd.spec.formula import evaluate, parse
-from citystd.spec.library import load_library
-from citystd.spec.models import Leaf, Node
-from citystd.spec.validate import validate
+from citystd.library.formula import evaluate, parse
+from citystd.library.load import load_library
+from citystd.library.models import Leaf, Node
+from citystd.library.validate import validate
 
 ASEM = Path(__file__).resolve().parent / "data" / "asem"
 runner = CliRunner()
@@ -132,7 +132,7 @@ def test_tree_levels_and_weights(imported: Path, imeta: pd.DataFrame) -> None:
 
 
 def test_pipeline_is_coinr_canonical(imported: Path) -> None:
-    from citystd.spec.pipeline import step_name, step_params
+    from citystd.library.pipeline import step_name, step_params
 
     lib, _ = load_library([imported])
     steps = [(step_name(s), step_params(s).model_dump(exclude_defaults=True)) for s in lib.frameworks["asem"].pipeline]

@@ -16,12 +16,12 @@ import pytest
 from typer.testing import CliRunner
 
 from citystd.cli import app
-from citystd.spec import coverage as cov
-from citystd.spec.library import Library
-from citystd.spec.models import Leaf, Node
-from citystd.spec.pipeline import step_name, step_params
-from citystd.spec.rules import iter_leaves
-from citystd.spec.validate import validate
+from citystd.library import coverage as cov
+from citystd.library.load import Library
+from citystd.library.models import Leaf, Node
+from citystd.library.pipeline import step_name, step_params
+from citystd.library.rules import iter_leaves
+from citystd.library.validate import validate
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT / "tests" / "data" / "reference" / "indicators_reference.csv"

@@ -25,9 +25,9 @@ from typer.testing import CliRunner
 
 from citystd.cli import app
 from citystd.engine.derive import derive
-from citystd.spec.formula import parse
-from citystd.spec.library import Library
-from citystd.spec.validate import validate
+from citystd.library.formula import parse
+from citystd.library.load import Library
+from citystd.library.validate import validate
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"

@@ -1,4 +1,4 @@
-"""A wheel install finds the built-in library: it is packaged as citystd/library."""
+"""A wheel install finds the built-in library: it is packaged as citystd/indicators."""
 
 from __future__ import annotations
 
@@ -19,19 +19,19 @@ def test_wheel_contains_the_library_and_finds_it(tmp_path: Path) -> None:
     )
     (wheel,) = out.glob("citystd-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
-    expected = {f"citystd/library/{p.relative_to(ROOT / 'indicators').as_posix()}"
+    expected = {f"citystd/indicators/{p.relative_to(ROOT / 'indicators').as_posix()}"
                 for p in (ROOT / "indicators").rglob("*.yaml")}
     assert expected and expected <= names
-    assert "citystd/library/domains.yaml" in names
+    assert "citystd/indicators/domains.yaml" in names
 
     # unpacked wheel on sys.path, run from elsewhere: the packaged copy is the one found
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
-    code = "from citystd.spec.library import builtin_path; print(builtin_path())"
+    code = "from citystd.library.load import builtin_path; print(builtin_path())"
     env = {**os.environ, "PYTHONPATH": str(site)}
     found = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, check=True,
                            capture_output=True, text=True).stdout.strip()
-    assert Path(found) == site / "citystd" / "library"
+    assert Path(found) == site / "citystd" / "indicators"
 
 
 def test_python_dash_m_runs_the_cli() -> None:

@@ -53,8 +53,8 @@ def test_scores_with_no_options(doc: dict) -> None:
 
 
 def test_the_deliberate_gaps_are_found_at_their_cells(doc: dict) -> None:
-    from citystd.scoring import load_framework
-    from citystd.template import template_rows
+    from citystd.assessment.template import template_rows
+    from citystd.library.select import load_framework
 
     mod = generator()
     lib, fw = load_framework(mod.FRAMEWORK)

@@ -24,10 +24,10 @@ import pytest
 from typer.testing import CliRunner
 
 from citystd.cli import app
-from citystd.spec.library import load_library
-from citystd.spec.models import Leaf, Node
-from citystd.spec.rules import effective_weights
-from citystd.spec.validate import validate
+from citystd.library.load import load_library
+from citystd.library.models import Leaf, Node
+from citystd.library.rules import effective_weights
+from citystd.library.validate import validate
 
 DATA = Path(__file__).resolve().parent / "data" / "euro-cities-sdg-2019"
 LIBRARY = DATA / "library"

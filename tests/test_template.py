@@ -12,9 +12,9 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
+from citystd.assessment.template import parse_cities, parse_years, range_text
 from citystd.cli import app
 from citystd.io import read_city_data
-from citystd.template import parse_cities, parse_years, range_text
 
 ROOT = Path(__file__).resolve().parents[1]
 LIB = ROOT / "tests" / "fixtures" / "score"
@@ -269,8 +269,8 @@ def test_parsers() -> None:
 
 
 def test_every_builtin_framework_makes_a_template_the_reader_reads(tmp_path: Path) -> None:
-    from citystd.scoring import load_framework
-    from citystd.template import build_xlsx, template_rows
+    from citystd.assessment.template import build_xlsx, template_rows
+    from citystd.library.select import load_framework
 
     lib, _ = load_framework(None)
     for fid, fw in lib.frameworks.items():

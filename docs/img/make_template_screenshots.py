@@ -58,8 +58,8 @@ def shot(book: bytes, sheet: int, area: str, name: str, *, scale: int, dpi: int,
 
 def multi_city() -> bytes:
     """A three-city template for sdg11, the first city filled from the example panel's 2023."""
-    from citystd.scoring import load_framework
-    from citystd.template import build_xlsx, workbook_bytes
+    from citystd.assessment.template import build_xlsx, workbook_bytes
+    from citystd.library.select import load_framework
 
     lib, fw = load_framework("sdg11")
     cities = ["青川市", "白鹭市", "星湾市"]

@@ -11,7 +11,7 @@ every formula of the library inside its indicator's range — for a central-regi
 4.6 million residents, with its own draws (not one of the 30 example cities). The years run
 2020–2024: 2024 extends each variable's trend one year past the profile's 2023.
 
-The workbook is made by :func:`citystd.template.build_xlsx` for the default framework
+The workbook is made by :func:`citystd.assessment.template.build_xlsx` for the default framework
 (``action-plan``, every variable and directly reported indicator it needs) and filled with
 openpyxl cell by cell, with a data source per row. Like a real first return it is not perfect
 — on purpose, so that ``citystd check`` and ``citystd score`` have something to say:
@@ -87,7 +87,7 @@ def build(lib: Any, fw: Any) -> bytes:
     """The filled workbook's bytes."""
     from openpyxl import load_workbook
 
-    from citystd.template import build_xlsx, template_rows, workbook_bytes
+    from citystd.assessment.template import build_xlsx, template_rows, workbook_bytes
 
     panel = pilot_values(lib)
     blank = build_xlsx(lib, fw, lang="zh", years=YEARS, cities=[CITY])
@@ -115,7 +115,7 @@ def build(lib: Any, fw: Any) -> bytes:
 
 def main(argv: list[str] | None = None) -> int:
     """Command line: ``python examples/pilot-city/make_pilot_city.py [-o DIR]``."""
-    from citystd.scoring import load_framework
+    from citystd.library.select import load_framework
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("-o", "--out", type=Path, default=HERE, help="output directory (default: examples/pilot-city/)")

@@ -93,8 +93,8 @@ framework:
       children:
         - {indicator: unemployment_rate_copy_not_here, weight: 1}
 """, encoding="utf-8")
-    from citystd.spec.rules import effective_weights
-    from citystd.spec.validate import validate
+    from citystd.library.rules import effective_weights
+    from citystd.library.validate import validate
 
     lib, _ = validate([base_library, tmp_path])
     w = effective_weights(lib.frameworks["weighted"])

@@ -154,8 +154,9 @@ def test_unknown_column_did_you_mean(base_library: Path, tmp_path: Path) -> None
 
 def test_fast_json_equals_the_document(base_library: Path, data: Path) -> None:
     """The column-wise JSON writer and the dict document are the same document."""
-    from citystd.results import dumps
-    from citystd.scoring import load_framework, score_file
+    from citystd.assessment.results import dumps
+    from citystd.assessment.scoring import score_file
+    from citystd.library.select import load_framework
 
     lib, fw = load_framework(str(base_library / "base.yaml"), [base_library])
     outcome = score_file(data, lib, fw)

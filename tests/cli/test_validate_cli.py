@@ -85,8 +85,8 @@ def test_chinese_output(base_library: Path, cases: Path) -> None:
 
 
 def test_with_builtin_lets_a_user_framework_use_builtin_indicators(tmp_path: Path) -> None:
-    from citystd.spec.library import builtin_path
-    from citystd.spec.validate import validate
+    from citystd.library.load import builtin_path
+    from citystd.library.validate import validate
 
     lib, _ = validate()
     assert lib.indicators, "the built-in library must hold indicators"
@@ -104,7 +104,7 @@ def test_with_builtin_lets_a_user_framework_use_builtin_indicators(tmp_path: Pat
 
 
 def test_internal_error_is_not_a_traceback(monkeypatch: pytest.MonkeyPatch, base_library: Path) -> None:
-    import citystd.spec.validate as v
+    import citystd.library.validate as v
 
     def boom(*a, **k):
         raise RuntimeError("kaboom")

@@ -9,11 +9,11 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from citystd.assessment.template import build_xlsx
 from citystd.diagnostics import CitystdError, Location
 from citystd.io import read_city_data
 from citystd.io.template_layout import read_marker
-from citystd.scoring import load_framework
-from citystd.template import build_xlsx
+from citystd.library.select import load_framework
 
 LIB = Path(__file__).resolve().parents[1] / "fixtures" / "score"
 VOCAB = {"unemployed": ["失业人员数"], "labour_force": ["劳动力人口"], "green_area": ["公园绿地面积"],

@@ -1,4 +1,4 @@
-"""The citystd command line: a thin Typer layer over :mod:`citystd.spec` and the engine.
+"""The citystd command line: a thin Typer layer over :mod:`citystd.library` and the engine.
 
 Each command lives in its own module and imports what it needs inside the function, so that
 ``citystd --help`` stays fast (no pandas, no pydantic at start-up).

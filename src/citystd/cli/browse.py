@@ -24,7 +24,7 @@ def load(paths: list[Path] | None, lang: str) -> Any:
     """Load a library for browsing; problems are summarised on stderr, not fatal."""
     from citystd.cli.common import stderr_console
     from citystd.diagnostics import Severity
-    from citystd.spec.validate import validate
+    from citystd.library.validate import validate
 
     lib, diags = validate(list(paths) if paths else None)
     errors = sum(d.level is Severity.ERROR for d in diags)
@@ -91,7 +91,7 @@ def _indicator_dict(ind: Any, frameworks: list[str]) -> dict[str, Any]:
 
 
 def _frameworks_using(lib: Any) -> dict[str, list[str]]:
-    from citystd.spec.rules import iter_leaves
+    from citystd.library.rules import iter_leaves
 
     out: dict[str, list[str]] = {}
     for fid, fw in sorted(lib.frameworks.items()):
@@ -111,8 +111,8 @@ def indicators_list(
     lang: str | None = lang_option(),
 ) -> None:
     """List indicators, optionally filtered by domain, framework or a search text."""
-    from citystd.spec.models import unit_text
-    from citystd.spec.rules import iter_leaves
+    from citystd.library.models import unit_text
+    from citystd.library.rules import iter_leaves
 
     lang, lib = _start(library, fmt, lang)
     items = list(lib.indicators.values())
@@ -151,7 +151,7 @@ def indicators_show(
     lang: str | None = lang_option(),
 ) -> None:
     """Everything about one indicator, in both languages, with its sources and frameworks."""
-    from citystd.spec.models import unit_text
+    from citystd.library.models import unit_text
 
     lang, lib = _start(library, fmt, lang)
     ind = lib.indicators.get(indicator)
@@ -208,8 +208,8 @@ def frameworks_list(
     lang: str | None = lang_option(),
 ) -> None:
     """List the frameworks with their version and size."""
-    from citystd.spec.pipeline import step_name
-    from citystd.spec.rules import iter_leaves
+    from citystd.library.pipeline import step_name
+    from citystd.library.rules import iter_leaves
 
     lang, lib = _start(library, fmt, lang)
     fws = sorted(lib.frameworks.values(), key=lambda f: f.id)
@@ -233,8 +233,8 @@ def frameworks_show(
     lang: str | None = lang_option(),
 ) -> None:
     """A framework's tree with the effective weight of every node and indicator."""
-    from citystd.spec.models import Leaf
-    from citystd.spec.pipeline import step_name, step_params
+    from citystd.library.models import Leaf
+    from citystd.library.pipeline import step_name, step_params
     lang, lib = _start(library, fmt, lang)
     fw = lib.frameworks.get(framework)
     if fw is None:
@@ -317,8 +317,8 @@ def indicators_coverage(
     formulas, goalposts, thresholds, targets and verified sources, the frameworks, and what became
     of every row of the reference table."""
     from citystd.cli.common import stderr_console, usage_error
-    from citystd.spec import coverage as cov
-    from citystd.spec.library import builtin_path
+    from citystd.library import coverage as cov
+    from citystd.library.load import builtin_path
 
     lang = resolve_lang(lang)
     if fmt not in ("markdown", "json"):
@@ -336,7 +336,7 @@ def indicators_coverage(
     if output is None:
         typer.echo(text, nl=False)
         return
-    from citystd.atomic import write_text_atomic
+    from citystd.io.atomic import write_text_atomic
 
     if fmt == "markdown" and output.is_file():
         merged = cov.replace_section(output.read_text(encoding="utf-8"), text)

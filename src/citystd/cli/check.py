@@ -33,10 +33,10 @@ def check_command(
 
     Exit codes: 0 no errors (warnings may be listed), 1 errors found, 2 usage error.
     """
-    from citystd.checking import check_file
+    from citystd.assessment.checking import check_file
     from citystd.cli.common import stderr_console, usage_error
     from citystd.cli.formats import print_human, summary, to_github
-    from citystd.scoring import load_framework
+    from citystd.library.select import load_framework
 
     lang = resolve_lang(lang)
     if fmt not in FORMATS:
@@ -72,7 +72,7 @@ def print_completeness(report: Any, lang: str) -> None:
     from rich.markup import escape
     from rich.table import Table
 
-    from citystd.checking import fraction
+    from citystd.assessment.checking import fraction
     from citystd.cli.common import stdout_console
 
     zh = lang == "zh"

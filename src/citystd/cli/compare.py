@@ -64,7 +64,7 @@ def compare_command(
     else:
         text = C.to_text(cmp, lang)
     if output is not None:
-        from citystd.atomic import write_text_atomic
+        from citystd.io.atomic import write_text_atomic
 
         write_text_atomic(output, text)
         err.print(("wrote " if lang == "en" else "已写入 ") + str(output), markup=False)

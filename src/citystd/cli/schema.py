@@ -14,8 +14,8 @@ def schema_command(
     output: Path = typer.Option(None, "--output", "-o", help="Write to this file instead of stdout."),
 ) -> None:
     """Print the JSON Schema (draft-07) of citystd library files, generated from the models."""
-    from citystd.atomic import write_text_atomic
-    from citystd.spec.schema import schema_text
+    from citystd.io.atomic import write_text_atomic
+    from citystd.library.schema import schema_text
 
     text = schema_text()
     if output is None:

@@ -10,9 +10,7 @@ from typing import Any
 
 import typer
 
-from citystd.cli.common import EXIT_FAIL, EXIT_OK, handles_errors, is_tty, lang_option, resolve_lang
-
-FORMATS = ("table", "json", "csv", "xlsx", "html", "markdown")  # dispatch: citystd.cli.report
+from citystd.cli.common import EXIT_FAIL, EXIT_OK, handles_errors, lang_option, resolve_lang
 
 
 @handles_errors
@@ -40,11 +38,12 @@ def score_command(
 
     Exit codes: 0 scored, 1 data or library errors, 2 usage error.
     """
+    from citystd.assessment.scoring import score_file
     from citystd.cli.common import stderr_console, usage_error
     from citystd.cli.formats import print_human
-    from citystd.cli.report import check_city, emit, pick_format
+    from citystd.cli.output import check_city, emit, pick_format
     from citystd.diagnostics import Severity
-    from citystd.scoring import load_framework, score_file
+    from citystd.library.select import load_framework
 
     lang = resolve_lang(lang)
     fmt = pick_format(output, fmt, lang)
@@ -88,76 +87,3 @@ def _progress(console: Any, lang: str) -> Iterator[Any]:
         return
     with console.status("") as status:
         yield lambda stage: status.update(_STAGES.get(stage, (stage, stage))[lang == "zh"] + " …")
-
-
-def render(doc: dict[str, Any], fmt: str, lang: str) -> str:
-    from citystd.results import dumps
-
-    if fmt == "json":
-        return dumps(doc).decode("utf-8")
-    if fmt == "csv":
-        return to_csv(doc, lang)
-    return table_text(doc, lang)
-
-
-def table_text(doc: dict[str, Any], lang: str) -> str:
-    from citystd.report.summary import summary_rows
-
-    headers, rows = summary_rows(doc, lang)
-    return "\n".join("\t".join(x) for x in [headers, *rows]) + "\n"
-
-
-def print_table(doc: dict[str, Any], lang: str) -> None:
-    if not is_tty():
-        typer.echo(table_text(doc, lang), nl=False)
-        return
-    from rich.markup import escape
-    from rich.table import Table
-
-    from citystd.cli.common import stdout_console
-    from citystd.report.labels import rating_label
-    from citystd.report.summary import summary_rows
-
-    headers, rows = summary_rows(doc, lang)
-    fw = doc["framework"]
-    title = f"{fw['name'][lang]} ({fw['id']} v{fw['version']}, sha256 {fw['sha256'][:12]}…)"
-    table = Table(title=escape(title), header_style="bold")
-    colours = {rating_label(k, lang): v for k, v in
-               {"green": "green", "yellow": "yellow", "orange": "dark_orange", "red": "red", "gray": "grey50"}.items()}
-    for h in headers:
-        table.add_column(escape(h), justify="left" if h in ("city", "城市", "rating", "评级") else "right")
-    rating_at = headers.index("评级" if lang == "zh" else "rating")
-    for row in rows:
-        cells = [escape(c) for c in row]
-        if row[rating_at] in colours:
-            cells[rating_at] = f"[{colours[row[rating_at]]}]●[/] {row[rating_at]}"
-        table.add_row(*cells)
-    stdout_console().print(table)
-
-
-def _safe(text: str) -> str:
-    """Neutralise spreadsheet formula injection in text written to CSV."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def to_csv(doc: dict[str, Any], lang: str) -> str:
-    import csv
-    import io
-
-    nodes = list(doc["results"][0]["nodes"]) if doc["results"] else []
-    inds = list(doc["indicators"])
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["city", "year", "rank", "score", "rating", "coverage", *[f"node:{n}" for n in nodes],
-                *[f"score:{i}" for i in inds], *[f"value:{i}" for i in inds]])
-
-    def num(v: Any) -> str:
-        return "" if v is None else repr(float(v))
-
-    for r in doc["results"]:
-        w.writerow([_safe(r["city"]), "" if r["year"] is None else r["year"], "" if r["rank"] is None else r["rank"],
-                    num(r["score"]), r["rating"] or "", num(r["coverage"]),
-                    *[num(r["nodes"][n]["score"]) for n in nodes],
-                    *[num(r["indicators"][i]["score"]) for i in inds],
-                    *[num(r["indicators"][i]["value"]) for i in inds]])
-    return buf.getvalue()

@@ -31,10 +31,10 @@ def template_command(
     """
     import datetime
 
-    from citystd.atomic import write_bytes_atomic
+    from citystd.assessment.template import build_csv, build_xlsx, parse_cities, parse_years, template_rows
     from citystd.cli.common import stderr_console, usage_error
-    from citystd.scoring import load_framework
-    from citystd.template import build_csv, build_xlsx, parse_cities, parse_years, template_rows
+    from citystd.io.atomic import write_bytes_atomic
+    from citystd.library.select import load_framework
 
     lang = resolve_lang(lang)
     if fmt is None:

@@ -28,7 +28,7 @@ def validate_command(
     from citystd.cli.common import stderr_console, usage_error
     from citystd.cli.formats import FORMATS, print_human, summary, to_github, to_json, to_sarif
     from citystd.diagnostics import Severity
-    from citystd.spec.validate import validate
+    from citystd.library.validate import validate
 
     lang = resolve_lang(lang)
     if fmt not in FORMATS:

@@ -33,7 +33,7 @@ import pandas as pd
 
 from citystd.diagnostics import error
 from citystd.engine.stats import make_records, section_codes, sections, unit_values, units_text
-from citystd.spec.pipeline import AggregateMethod  # the method names are the spec's
+from citystd.library.pipeline import AggregateMethod  # the method names are the spec's
 
 _NAME_ZH = {"geometric": "几何平均", "harmonic": "调和平均"}
 _CELLS = 4_000_000  # cells per chunk of the pairwise Copeland comparisons

@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 
 from citystd.diagnostics import Diagnostic, Location, Msg
-from citystd.spec.formula import Formula, evaluate, parse
-from citystd.spec.library import Library
+from citystd.library.formula import Formula, evaluate, parse
+from citystd.library.load import Library
 
 Locate = Callable[[object, object, str], Location]
 MAX_CELL_FINDINGS = 200

@@ -32,7 +32,7 @@ import pandas as pd
 
 from citystd.diagnostics import error
 from citystd.engine.stats import make_records, section_codes, select_columns, unit_values, year_values
-from citystd.spec.pipeline import ImputeMethod  # the method names are the spec's
+from citystd.library.pipeline import ImputeMethod  # the method names are the spec's
 
 
 def _group_labels(by: pd.Series, index: pd.Index) -> np.ndarray:

@@ -40,7 +40,7 @@ import pandas as pd
 from citystd.diagnostics import Diagnostic, Msg, error
 from citystd.engine.rate import colour_levels
 from citystd.engine.stats import parse_direction, section_codes, target_values, year_values
-from citystd.spec.pipeline import NormaliseMethod  # the method names are the spec's
+from citystd.library.pipeline import NormaliseMethod  # the method names are the spec's
 
 #: Default tier scores (green, yellow, orange, red) on a 0–100 scale.
 DEFAULT_TIER_SCORES = (100.0, 200.0 / 3.0, 100.0 / 3.0, 0.0)

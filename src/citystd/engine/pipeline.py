@@ -24,10 +24,17 @@ import numpy as np
 import pandas as pd
 
 from citystd.diagnostics import Diagnostic, Msg, Severity, error, suggestion
-from citystd.spec.library import Library
-from citystd.spec.models import Framework, Leaf, Node
-from citystd.spec.pipeline import STEPS, AggregateParams, NormaliseParams, Params, RateParams, WeightsParams
-from citystd.spec.rules import effective_bounds
+from citystd.library.load import Library
+from citystd.library.models import Framework, Leaf, Node
+from citystd.library.pipeline import (
+    STEPS,
+    AggregateParams,
+    NormaliseParams,
+    Params,
+    RateParams,
+    WeightsParams,
+)
+from citystd.library.rules import effective_bounds
 
 ROOT = "__root__"
 

@@ -529,7 +529,7 @@ def render_data(lib: CoinrLibrary) -> str:
 
 def write_library(lib: CoinrLibrary, outdir: Path) -> list[Path]:
     """Write the YAML files and ``data.csv`` into ``outdir`` (created if needed), each atomically."""
-    from citystd.atomic import write_text_atomic
+    from citystd.io.atomic import write_text_atomic
 
     texts = {**render_files(lib), DATA_FILE: render_data(lib)}  # render everything before writing anything
     try:

@@ -1,4 +1,4 @@
-"""Reading a workbook made by ``citystd template`` (the reader side of :mod:`citystd.template`).
+"""Reading a workbook made by ``citystd template`` (the reader side of :mod:`citystd.assessment.template`).
 
 A template carries a hidden marker sheet (:data:`MARKER_SHEET`) whose first row is
 ``citystd-template | v1`` followed by ``key | value`` rows: the framework, the layout, the data

@@ -246,7 +246,7 @@ def gap_rows(doc: dict[str, Any], rows: list[dict[str, Any]] | None = None) -> l
 
 
 def _gap_from_doc(city: str, year: int | None, ind: str, e: dict[str, Any]) -> dict[str, Any]:
-    """One indicator of the document's ``gaps`` (:mod:`citystd.gaps`) as a gap row."""
+    """One indicator of the document's ``gaps`` (:mod:`citystd.assessment.gaps`) as a gap row."""
     t = e.get("target") if isinstance(e.get("target"), dict) else {}
     return {"city": city, "year": year, "indicator": ind, "value": e.get("value"), "target": t.get("value"),
             "target_year": t.get("year"), "gap_target": e.get("gap_to_target"), "best": e.get("best"),

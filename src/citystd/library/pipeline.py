@@ -9,7 +9,7 @@ A pipeline is an ordered list of one-key mappings, e.g.::
       - aggregate: {method: arithmetic, min_coverage: 0.5}
 
 Each step's parameters are a pydantic model here; unknown steps, methods and parameters are
-reported by :mod:`citystd.spec.rules` with codes T505–T507. A pipeline is plain data, so it can be
+reported by :mod:`citystd.library.rules` with codes T505–T507. A pipeline is plain data, so it can be
 serialised, varied (``--set normalise.method=minmax``) and re-run.
 """
 

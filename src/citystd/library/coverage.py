@@ -1,6 +1,6 @@
 """Coverage of an indicator library: what it holds, by domain, source standard and framework.
 
-:func:`coverage` turns a :class:`~citystd.spec.library.Library` (and, optionally, the rows of the
+:func:`coverage` turns a :class:`~citystd.library.load.Library` (and, optionally, the rows of the
 reference map that says what became of every row of the source table) into a list of
 :class:`Table` objects; :func:`to_markdown` and :func:`to_json` render them. Nothing here reads
 or writes files except the two small readers :func:`read_reference_map` and
@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from citystd.spec.library import Library
-from citystd.spec.rules import iter_leaves, iter_nodes
+from citystd.library.load import Library
+from citystd.library.rules import iter_leaves, iter_nodes
 
 STATUSES = ("included", "merged", "excluded")
 
@@ -285,8 +285,8 @@ def tag_table(lib: Library) -> Table:
 
 
 def framework_table(lib: Library) -> Table:
-    from citystd.spec.models import Node
-    from citystd.spec.pipeline import step_name
+    from citystd.library.models import Node
+    from citystd.library.pipeline import step_name
 
     rows = []
     for fid in sorted(lib.frameworks):

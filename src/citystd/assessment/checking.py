@@ -8,7 +8,7 @@
 - values outside the valid range of a variable or indicator, also of computed indicators (D707);
 - values that look off by a power of ten (D715);
 - suspicious year-on-year jumps (D714, factor ``jump_factor``) — only on ratio-scale columns
-  (:func:`citystd.datachecks.ratio_scale`): growth rates, differences and yes/no scales change
+  (:func:`citystd.assessment.datachecks.ratio_scale`): growth rates, differences and yes/no scales change
   by large factors in ordinary years; and a count (two whole numbers) must change by more than
   its counting noise, 3 √n (:data:`JUMP_NOISE`);
 - divisions by zero in formulas (D708).
@@ -29,8 +29,8 @@ from typing import Any
 import pandas as pd
 
 from citystd.diagnostics import Diagnostic, Severity
-from citystd.spec.library import Library
-from citystd.spec.models import Framework
+from citystd.library.load import Library
+from citystd.library.models import Framework
 
 #: counts must change by more than this many Poisson standard deviations to be a jump (D714)
 JUMP_NOISE = 3.0
@@ -122,18 +122,18 @@ class CheckReport:
 def check_file(data: Path, lib: Library, fw: Framework, *, jump_factor: float | None = 3.0,
                sheet: str | None = None, layout: str = "auto", id_column: str | None = None) -> CheckReport:
     """Read ``data`` and run every check for framework ``fw`` (see the module docs)."""
-    from citystd.datachecks import (
+    from citystd.assessment.datachecks import (
         check_city_data,
         check_missing_values,
         check_missing_variables,
         check_ranges,
         ratio_scale,
     )
+    from citystd.assessment.prepare import _derived_range_findings, required_columns
     from citystd.engine.derive import derive, needs, vocabulary
     from citystd.engine.pipeline import build_spec
     from citystd.io import read_city_data
-    from citystd.scoring import _derived_range_findings, required_columns
-    from citystd.spec.models import unit_text
+    from citystd.library.models import unit_text
 
     spec = build_spec(lib, fw)
     plan = needs(lib, spec.indicators)

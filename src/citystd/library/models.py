@@ -1,7 +1,7 @@
 """The YAML format as pydantic models: domains, variables, indicators and frameworks.
 
 These models define shape only (keys, types, allowed values). Rules that span several objects
-(references, orders of bounds, cycles) live in :mod:`citystd.spec.rules`, so that each finding can
+(references, orders of bounds, cycles) live in :mod:`citystd.library.rules`, so that each finding can
 carry its own stable code. The models never import pandas.
 """
 
@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, StringConstraints, Tag
 
-from citystd.spec.pipeline import PipelineStep
+from citystd.library.pipeline import PipelineStep
 
 ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 FRAMEWORK_ID_PATTERN = r"^[a-z][a-z0-9_-]*$"

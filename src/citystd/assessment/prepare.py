@@ -1,118 +1,15 @@
-"""Scoring a data file end to end: library → read → check → derive → pipeline → results document.
-
-This is the one place that wires IO (the reader) to the pure core (derive, pipeline, results);
-the CLI and future APIs call :func:`score_file`.
-"""
+"""One data file read, checked (D7xx) and derived: what every scoring path starts from."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from citystd.diagnostics import Diagnostic, Location, Msg, Severity, error, suggestion
-from citystd.results import Results
-from citystd.spec.library import Library
-from citystd.spec.models import Framework
-
-DEFAULT_FRAMEWORK = "action-plan"
-
-
-def load_framework(framework: str | None, libraries: list[Path] | None = None) -> tuple[Library, Framework]:
-    """The library and framework to score with.
-
-    ``framework`` is a built-in framework id, or a path to a YAML file or directory that defines
-    one framework (and possibly its own indicators and variables, loaded on top of the built-in
-    library). ``libraries`` replaces the built-in library. Library errors stop here (exit 1).
-    """
-    from citystd.spec.library import builtin_path
-    from citystd.spec.validate import validate
-
-    base = list(libraries) if libraries else [builtin_path()]
-    fw_path = Path(framework) if framework and (framework.endswith((".yaml", ".yml")) or Path(framework).is_dir()) \
-        else None
-    if fw_path is not None and not fw_path.exists():
-        raise error("U901", f"framework file not found: {framework}", f"找不到框架文件：{framework}", exit_code=2)
-    roots = [*base, fw_path] if fw_path is not None else base
-    lib, diags = validate(roots)
-    errors = [d for d in diags if d.level is Severity.ERROR]
-    if errors:
-        first = errors[0]
-        raise error("R201" if first.code == "R201" else first.code,
-                    f"the indicator library has {len(errors)} error(s), first: {first.location}: {first.message.en}",
-                    f"指标库有 {len(errors)} 个错误，第一个：{first.location}：{first.message.zh}",
-                    hint=Msg("run `citystd validate` on the library for all of them",
-                             "请对指标库运行 `citystd validate` 查看全部错误"))
-    if fw_path is not None:
-        own = [fid for (kind, fid), origin in lib.origins.items()
-               if kind == "framework" and _inside(origin.positions.file, fw_path)]
-        if len(own) != 1:
-            raise error("U901", f"{framework} must define exactly one framework, found {len(own)}",
-                        f"{framework} 必须且只能定义一个框架，实际为 {len(own)} 个", exit_code=2)
-        return lib, lib.frameworks[own[0]]
-    fid = framework or DEFAULT_FRAMEWORK
-    if fid not in lib.frameworks:
-        known = ", ".join(sorted(lib.frameworks)) or "—"
-        raise error("U901", f"unknown framework '{fid}' (known: {known})", f"未知框架 '{fid}'（可用：{known}）",
-                    hint=suggestion(fid, lib.frameworks), exit_code=2)
-    return lib, lib.frameworks[fid]
-
-
-def _inside(file: str, root: Path) -> bool:
-    f = Path(file).resolve()
-    r = root.resolve()
-    return f == r or r in f.parents
-
-
-@dataclass
-class Outcome:
-    results: Results | None
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-
-    @property
-    def doc(self) -> dict[str, Any] | None:
-        """The results document as dicts (built on first use)."""
-        if self.results is None:
-            return None
-        if "_doc" not in self.__dict__:
-            self.__dict__["_doc"] = self.results.doc()
-        return self.__dict__["_doc"]
-
-    @property
-    def errors(self) -> list[Diagnostic]:
-        return [d for d in self.diagnostics if d.level is Severity.ERROR]
-
-
-def score_file(data: Path, lib: Library, fw: Framework, *, sets: list[str] | None = None, sheet: str | None = None,
-               layout: str = "auto", id_column: str | None = None, keep_going: bool = False,
-               lang: str = "en", progress: Callable[[str], None] | None = None,
-               compare_with: Path | None = None) -> Outcome:
-    """Read, check and score ``data``. Returns the results document, or None when data errors stop it.
-
-    ``progress`` is called with the name of each stage as it starts (for a progress display).
-    ``compare_with`` is a peer data set or saved peer results (:mod:`citystd.peers`): the results
-    then carry ``peers``, and their ``gaps`` cover the cities of ``data`` only.
-    """
-    step = progress or (lambda _stage: None)
-    from citystd.engine.pipeline import build_spec, run
-    from citystd.results import Results
-
-    spec = build_spec(lib, fw, sets)
-    if compare_with is not None:
-        from citystd.peers import score_with_peers
-
-        return score_with_peers(data, compare_with, lib, fw, spec, sheet=sheet, layout=layout, id_column=id_column,
-                                keep_going=keep_going, lang=lang, progress=step)
-    prep = prepare(data, lib, fw, spec, sheet=sheet, layout=layout, id_column=id_column, keep_going=keep_going,
-                   progress=step)
-    diags = prep.diagnostics
-    if prep.stop:
-        return Outcome(None, diags)
-    step("score")
-    scores = run(spec, prep.values, prep.city.attributes)
-    diags += scores.diagnostics
-    return Outcome(Results(spec, scores, lib, input_info=prep.input_info, issues=diags, lang=lang), diags)
+from citystd.diagnostics import Diagnostic, Location, Msg, Severity
+from citystd.library.load import Library
+from citystd.library.models import Framework
 
 
 @dataclass
@@ -135,7 +32,7 @@ def prepare(data: Path, lib: Library, fw: Framework, spec: Any, *, sheet: str | 
             progress: Callable[[str], None] | None = None) -> Prepared:
     """Read ``data``, check it (D7xx) and derive the indicators of ``spec``."""
     step = progress or (lambda _stage: None)
-    from citystd.datachecks import check_missing_values, check_missing_variables, check_ranges
+    from citystd.assessment.datachecks import check_missing_values, check_missing_variables, check_ranges
     from citystd.engine.derive import derive, needs, vocabulary
     from citystd.io import read_city_data
 
@@ -217,7 +114,7 @@ def _blank_out_of_range(values: Any, ranges: dict) -> Any:
 
 def _derived_range_findings(values: Any, ranges: dict, lib: Library, plan: Any, city: Any) -> list[Diagnostic]:
     """D707 for derived indicators outside their range, located at the row of the first input."""
-    from citystd.datachecks import check_ranges
+    from citystd.assessment.datachecks import check_ranges
 
     out = []
     for ind_id, rng in ranges.items():

@@ -2,7 +2,7 @@
 
 Each check is a small function yielding :class:`~citystd.diagnostics.Diagnostic` records with a
 stable code from the catalogue; :func:`check_library` runs them all. Shape errors (unknown keys,
-wrong types) were already reported while loading (:mod:`citystd.spec.library`).
+wrong types) were already reported while loading (:mod:`citystd.library.load`).
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from citystd.diagnostics import Diagnostic, Location, Msg, suggestion
-from citystd.spec.formula import Formula, FormulaError, parse
-from citystd.spec.library import Library, Origin
-from citystd.spec.models import Framework, Goalposts, Indicator, Leaf, Node, Target, Thresholds
-from citystd.spec.pipeline import (
+from citystd.library.formula import Formula, FormulaError, parse
+from citystd.library.load import Library, Origin
+from citystd.library.models import Framework, Goalposts, Indicator, Leaf, Node, Target, Thresholds
+from citystd.library.pipeline import (
     AggregateParams,
     ImputeParams,
     NormaliseParams,

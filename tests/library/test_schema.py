@@ -8,8 +8,8 @@ from pathlib import Path
 import jsonschema
 import yaml
 
-from citystd.spec.library import builtin_path
-from citystd.spec.schema import library_schema, schema_text
+from citystd.library.load import builtin_path
+from citystd.library.schema import library_schema, schema_text
 
 ROOT = Path(__file__).resolve().parents[2]
 COMMITTED = ROOT / "schema" / "citystd.schema.json"

@@ -50,7 +50,7 @@ TOP = 3
 
 
 def section(results: Any) -> list[dict[str, Any]]:
-    """The ``gaps`` of a :class:`~citystd.results.Results` (computed once, then kept).
+    """The ``gaps`` of a :class:`~citystd.assessment.results.Results` (computed once, then kept).
 
     Cities assessed: ``results.assessed`` when set (the city's own file with ``--compare-with``),
     else every city, unless there are more than :data:`MAX_CITIES`. Domain ranks come from

@@ -37,8 +37,8 @@ import numpy as np
 import pandas as pd
 
 from citystd.diagnostics import Location, Msg, error
-from citystd.spec.library import Library
-from citystd.spec.models import Framework
+from citystd.library.load import Library
+from citystd.library.models import Framework
 
 OVERALL = "overall"
 #: methods that score a city on its own terms (its score does not depend on the other cities)
@@ -49,10 +49,10 @@ SET_FREE = {"normalise": ("goalposts", "tiers"), "weights": ("manual", "equal", 
 def score_with_peers(data: Path, peers: Path, lib: Library, fw: Framework, spec: Any, *, sheet: str | None = None,
                      layout: str = "auto", id_column: str | None = None, keep_going: bool = False, lang: str = "en",
                      progress: Callable[[str], None] | None = None) -> Any:
-    """Score ``data`` with the peers of ``peers`` (see the module docs); an Outcome of citystd.scoring."""
+    """Score ``data`` with the peers of ``peers`` (see the module docs); an Outcome of citystd.assessment.results."""
+    from citystd.assessment.prepare import prepare
+    from citystd.assessment.results import Outcome, Results
     from citystd.engine.pipeline import ROOT, run
-    from citystd.results import Results
-    from citystd.scoring import Outcome, prepare
 
     step = progress or (lambda _stage: None)
     if not peers.exists():

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from citystd.spec.models import LibraryFile
+from citystd.library.models import LibraryFile
 
 SCHEMA_ID = "https://citystd.org/schema/citystd-1.schema.json"
 

@@ -1,10 +1,10 @@
 """Loading a library: a directory (or list) of YAML files into one :class:`Library`.
 
-Each file is read with positions (:mod:`citystd.spec.yamlload`), checked for its format version,
+Each file is read with positions (:mod:`citystd.library.yamlload`), checked for its format version,
 and each item (a domain, a variable, an indicator, a framework, a pipeline step) is validated on
 its own, so that one broken indicator does not hide the others. Pydantic errors are translated
 into diagnostics with stable codes and ``file:line:col``. Rules that span objects run afterwards
-(:func:`citystd.spec.rules.check_library`).
+(:func:`citystd.library.rules.check_library`).
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from citystd.diagnostics import Diagnostic, Location, Msg, suggestion
-from citystd.spec.models import FILE_SECTIONS, Domain, Framework, Indicator, Variable
-from citystd.spec.pipeline import STEP_MODELS, STEPS
-from citystd.spec.yamlload import Positions, load_yaml
+from citystd.library.models import FILE_SECTIONS, Domain, Framework, Indicator, Variable
+from citystd.library.pipeline import STEP_MODELS, STEPS
+from citystd.library.yamlload import Positions, load_yaml
 
 FORMAT_VERSION = 1
 TOP_KEYS = ["citystd", *FILE_SECTIONS, "framework"]
@@ -61,8 +61,8 @@ class Library:
 
 
 def builtin_path() -> Path:
-    """The built-in library: packaged as ``citystd/library`` in a wheel, ``indicators/`` in a checkout."""
-    packaged = Path(str(resources.files("citystd"))) / "library"
+    """The built-in library: packaged as ``citystd/indicators`` in a wheel, ``indicators/`` in a checkout."""
+    packaged = Path(str(resources.files("citystd"))) / "indicators"
     if packaged.is_dir():
         return packaged
     return Path(__file__).resolve().parents[3] / "indicators"
@@ -390,7 +390,7 @@ def _allowed_keys(model: type[BaseModel], loc: tuple, raw: Any) -> list[str]:
             f = current.model_fields.get(str(part))
             if f is None:
                 if part in ("node", "leaf"):
-                    from citystd.spec.models import Leaf, Node
+                    from citystd.library.models import Leaf, Node
 
                     current = Node if part == "node" else Leaf
                 continue

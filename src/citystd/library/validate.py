@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from citystd.diagnostics import Diagnostic, Severity
-from citystd.spec.library import Library, builtin_path, load_library
-from citystd.spec.rules import check_library
+from citystd.library.load import Library, builtin_path, load_library
+from citystd.library.rules import check_library
 
 
 def validate(paths: list[Path] | None = None, *, strict: bool = False,
@@ -32,6 +32,6 @@ def validate(paths: list[Path] | None = None, *, strict: bool = False,
 
 
 def _display_prefix(path: Path) -> str:
-    from citystd.spec.library import _display
+    from citystd.library.load import _display
 
     return _display(path)

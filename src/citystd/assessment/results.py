@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from citystd import __version__
-from citystd.diagnostics import Diagnostic
+from citystd.diagnostics import Diagnostic, Severity
 from citystd.engine.pipeline import ROOT, Scores, ScoringSpec
-from citystd.spec.library import Library
-from citystd.spec.models import unit_text
+from citystd.library.load import Library
+from citystd.library.models import unit_text
 
 
 def _floats(a: Any) -> list[float | None]:
@@ -66,7 +67,7 @@ class Results:
         }
 
     def footer(self) -> dict[str, Any]:
-        from citystd.gaps import section  # gap analysis and priorities (docs/results.md, gaps)
+        from citystd.assessment.gaps import section  # gap analysis and priorities (docs/results.md, gaps)
 
         return {
             "dropped": _dropped(self.scores.dropped),
@@ -74,7 +75,7 @@ class Results:
             "issues": [d.to_dict(self.lang) for d in self.issues],
             "trends": _trends(self.scores.trends),
             "gaps": section(self),
-            "peers": getattr(self, "peers", None),  # set by --compare-with (citystd.peers)
+            "peers": getattr(self, "peers", None),  # set by --compare-with (citystd.assessment.peers)
         }
 
     def _columns(self) -> dict[str, dict[str, list]]:
@@ -291,3 +292,24 @@ def dumps(doc: dict[str, Any]) -> bytes:
 
 
 _HEAD = ("citystd_version", "framework", "input", "pipeline", "tree", "indicators")
+
+
+@dataclass
+class Outcome:
+    """What a scoring run gives: the results (None when data errors stopped it) and every finding."""
+
+    results: Results | None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def doc(self) -> dict[str, Any] | None:
+        """The results document as dicts (built on first use)."""
+        if self.results is None:
+            return None
+        if "_doc" not in self.__dict__:
+            self.__dict__["_doc"] = self.results.doc()
+        return self.__dict__["_doc"]
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.level is Severity.ERROR]

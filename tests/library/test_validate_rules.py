@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from citystd.diagnostics import RULES, Severity
-from citystd.spec.validate import validate
+from citystd.library.validate import validate
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "validate"
 CASES_DIR = FIXTURES / "cases"

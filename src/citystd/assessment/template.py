@@ -38,8 +38,8 @@ from citystd import __version__
 from citystd.diagnostics import error
 from citystd.io.cells import column_letter
 from citystd.io.template_layout import MARKER, MARKER_SHEET, VERSION
-from citystd.spec.library import Library
-from citystd.spec.models import Framework, Leaf, Node, unit_text
+from citystd.library.load import Library
+from citystd.library.models import Framework, Leaf, Node, unit_text
 
 FIXED_TIME = datetime.datetime(2024, 1, 1)
 INPUT_FILL = "FFF2CC"  # light yellow: cells to fill
@@ -541,7 +541,7 @@ def _indicator_sheet(ws: Any, lib: Library, fw: Framework, lang: str) -> None:
     from citystd.engine.pipeline import build_spec
 
     st = _styles()
-    from citystd.spec.rules import effective_weights
+    from citystd.library.rules import effective_weights
 
     spec = build_spec(lib, fw)
     weights = effective_weights(fw)

@@ -1,0 +1,177 @@
+"""How `citystd score` and `citystd report` deliver a results document: the format from
+``--format`` or the extension of ``-o`` (:data:`citystd.report.EXTENSIONS`), ``--city`` for a
+one-city profile, the terminal table, CSV, and writing the output atomically."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from citystd.cli.common import is_tty
+
+FORMATS = ("table", "json", "csv", "xlsx", "html", "markdown")
+#: formats that cannot go to a terminal
+BINARY = ("xlsx",)
+
+
+def pick_format(output: Path | None, fmt: str | None, lang: str) -> str:
+    """The output format: ``--format``, else the extension of ``-o``, else ``table`` (usage errors exit 2)."""
+    from citystd.cli.common import usage_error
+    from citystd.report import EXTENSIONS
+
+    if fmt is None:
+        if output is None:
+            return "table"
+        fmt = EXTENSIONS.get(output.suffix.lower(), "")
+        if not fmt:
+            known = ", ".join(EXTENSIONS)
+            usage_error(f"cannot tell the format of '{output}' from its extension ({known}); use --format",
+                        f"无法从扩展名判断 '{output}' 的格式（{known}），请使用 --format", lang)
+    fmt = fmt.lower()
+    if fmt == "md":
+        fmt = "markdown"
+    if fmt not in FORMATS:
+        usage_error(f"--format must be one of {', '.join(FORMATS)}, not '{fmt}'",
+                    f"--format 只能是 {', '.join(FORMATS)} 之一，而不是 '{fmt}'", lang)
+    if output is None and fmt in BINARY:
+        usage_error(f"{fmt} is a binary format and cannot be written to the terminal: use -o FILE.{fmt}",
+                    f"{fmt} 是二进制格式，不能输出到终端：请使用 -o 文件.{fmt}", lang)
+    return fmt
+
+
+def check_city(cities: list[str], city: str | None, lang: str) -> None:
+    """A usage error (exit 2, with a did-you-mean) when ``city`` is not among the results' cities."""
+    if city is None or city in cities:
+        return
+    from citystd.cli.common import usage_error
+    from citystd.diagnostics import did_you_mean
+
+    hits = did_you_mean(city, cities)
+    en = f"city '{city}' is not in the results" + (f"; did you mean '{hits[0]}'?" if hits else "")
+    zh = f"结果中没有城市 '{city}'" + (f"；是否应为 '{hits[0]}'？" if hits else "")
+    usage_error(en, zh, lang)
+
+
+def _one_city(doc: dict[str, Any], city: str | None) -> dict[str, Any]:
+    if city is None:
+        return doc
+    return {**doc, "results": [r for r in doc["results"] if r["city"] == city],
+            "trends": [t for t in doc.get("trends") or [] if t.get("city") == city]}
+
+
+def render_output(doc: dict[str, Any], fmt: str, lang: str, city: str | None = None) -> bytes:
+    """The bytes of ``doc`` in ``fmt`` (json and csv of one city hold that city's rows only)."""
+    if fmt in ("xlsx", "html", "markdown"):
+        from citystd.report import renderer
+
+        try:
+            render_report = renderer(fmt)
+        except ModuleNotFoundError:  # pragma: no cover - every renderer ships with citystd
+            from citystd.diagnostics import error
+
+            raise error("U901", f"the {fmt} report is not available in this installation",
+                        f"此安装不提供 {fmt} 报告", exit_code=2) from None
+        return render_report(doc, lang, city=city)
+    return render(_one_city(doc, city), fmt, lang).encode("utf-8")
+
+
+def emit(get_doc: Callable[[], dict[str, Any]], fmt: str, lang: str, *, output: Path | None,
+         city: str | None = None, json_chunks: Callable[[], Iterator[bytes]] | None = None) -> None:
+    """Write the results in ``fmt`` to ``output`` (atomically) or to standard output.
+
+    ``json_chunks`` streams the JSON of all cities without building the document (``score``).
+    """
+    from citystd.cli.common import stderr_console
+
+    if output is None and fmt == "table":
+
+        print_table(_one_city(get_doc(), city), lang)
+        return
+    if fmt == "json" and city is None and json_chunks is not None:
+        chunks: Iterator[bytes] = json_chunks()
+    else:
+        chunks = iter([render_output(get_doc(), fmt, lang, city)])
+    if output is not None:
+        from citystd.io.atomic import write_chunks_atomic
+
+        write_chunks_atomic(output, chunks)
+        stderr_console().print(("wrote " if lang == "en" else "已写入 ") + str(output), markup=False)
+    else:
+        for piece in chunks:
+            typer.echo(piece, nl=False)
+
+
+def render(doc: dict[str, Any], fmt: str, lang: str) -> str:
+    from citystd.assessment.results import dumps
+
+    if fmt == "json":
+        return dumps(doc).decode("utf-8")
+    if fmt == "csv":
+        return to_csv(doc, lang)
+    return table_text(doc, lang)
+
+
+def table_text(doc: dict[str, Any], lang: str) -> str:
+    from citystd.report.summary import summary_rows
+
+    headers, rows = summary_rows(doc, lang)
+    return "\n".join("\t".join(x) for x in [headers, *rows]) + "\n"
+
+
+def print_table(doc: dict[str, Any], lang: str) -> None:
+    if not is_tty():
+        typer.echo(table_text(doc, lang), nl=False)
+        return
+    from rich.markup import escape
+    from rich.table import Table
+
+    from citystd.cli.common import stdout_console
+    from citystd.report.labels import rating_label
+    from citystd.report.summary import summary_rows
+
+    headers, rows = summary_rows(doc, lang)
+    fw = doc["framework"]
+    title = f"{fw['name'][lang]} ({fw['id']} v{fw['version']}, sha256 {fw['sha256'][:12]}…)"
+    table = Table(title=escape(title), header_style="bold")
+    colours = {rating_label(k, lang): v for k, v in
+               {"green": "green", "yellow": "yellow", "orange": "dark_orange", "red": "red", "gray": "grey50"}.items()}
+    for h in headers:
+        table.add_column(escape(h), justify="left" if h in ("city", "城市", "rating", "评级") else "right")
+    rating_at = headers.index("评级" if lang == "zh" else "rating")
+    for row in rows:
+        cells = [escape(c) for c in row]
+        if row[rating_at] in colours:
+            cells[rating_at] = f"[{colours[row[rating_at]]}]●[/] {row[rating_at]}"
+        table.add_row(*cells)
+    stdout_console().print(table)
+
+
+def _safe(text: str) -> str:
+    """Neutralise spreadsheet formula injection in text written to CSV."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def to_csv(doc: dict[str, Any], lang: str) -> str:
+    import csv
+    import io
+
+    nodes = list(doc["results"][0]["nodes"]) if doc["results"] else []
+    inds = list(doc["indicators"])
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["city", "year", "rank", "score", "rating", "coverage", *[f"node:{n}" for n in nodes],
+                *[f"score:{i}" for i in inds], *[f"value:{i}" for i in inds]])
+
+    def num(v: Any) -> str:
+        return "" if v is None else repr(float(v))
+
+    for r in doc["results"]:
+        w.writerow([_safe(r["city"]), "" if r["year"] is None else r["year"], "" if r["rank"] is None else r["rank"],
+                    num(r["score"]), r["rating"] or "", num(r["coverage"]),
+                    *[num(r["nodes"][n]["score"]) for n in nodes],
+                    *[num(r["indicators"][i]["score"]) for i in inds],
+                    *[num(r["indicators"][i]["value"]) for i in inds]])
+    return buf.getvalue()
