@@ -59,12 +59,16 @@ RULES: dict[str, Rule] = {
         _r("S104", "schema.missing-translation", "missing zh or en text", "缺少中文或英文文本"),
         _r("S105", "schema.invalid-id", "id does not match ^[a-z][a-z0-9_]*$", "标识符不符合 ^[a-z][a-z0-9_]*$"),
         _r("S106", "schema.invalid-value", "value not allowed here", "取值不被允许"),
+        _r("S107", "schema.unit-code", "unit code is not a unit", "单位代码不是可识别的单位"),
         # R: references between objects
         _r("R201", "ref.duplicate-id", "id defined more than once", "标识符重复定义"),
         _r("R202", "ref.unknown-domain", "indicator refers to an unknown domain", "指标引用了未知领域"),
         _r("R203", "ref.unknown-variable", "formula uses an unknown variable", "公式使用了未知变量"),
         _r("R204", "ref.unknown-indicator", "framework refers to an unknown indicator", "框架引用了未知指标"),
         _r("R205", "ref.cycle", "indicators depend on each other in a cycle", "指标之间存在循环依赖"),
+        _r("R206", "ref.scope-mismatch", "ratio of quantities measured over different areas",
+           "比值的分子与分母统计范围不同"),
+        _r("R207", "ref.ambiguous-alias", "alias names another item of the same scope", "别名指向同一统计范围的其他项"),
         # F: formulas
         _r("F301", "formula.syntax", "formula cannot be parsed", "公式无法解析"),
         _r("F302", "formula.function", "unknown function or wrong number of arguments", "未知函数或参数个数错误"),
@@ -90,6 +94,7 @@ RULES: dict[str, Rule] = {
         _r("W601", "library.unused-indicator", "indicator used by no framework", "指标未被任何框架使用", W),
         _r("W602", "source.no-clause", "source without a clause", "来源未注明条款", W),
         _r("W603", "library.unused-variable", "variable used by no formula", "变量未被任何公式使用", W),
+        _r("W610", "unit.not-machine-readable", "unit is not machine-readable", "单位无法被机器识别", W),
         # D: city data files (readers and data checks)
         _r("D701", "data.unreadable", "data file cannot be read", "数据文件无法读取"),
         _r("D702", "data.no-city-column", "no column identifies the cities", "找不到标识城市的列"),

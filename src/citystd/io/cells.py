@@ -28,6 +28,8 @@ import numpy as np
 import pandas as pd
 from pandas.api.types import is_bool_dtype, is_numeric_dtype
 
+from citystd.textkeys import header_key
+
 
 def _marker(text: str) -> str:
     return unicodedata.normalize("NFKC", text).strip().casefold()
@@ -202,17 +204,7 @@ def _year_value(v: object) -> float:
         return np.nan
 
 
-_HEADER_SPACE = re.compile(r"[\s_]+")
 _TRAILING_UNIT = re.compile(r"\s*[(\[][^()\[\]]*[)\]]\s*$")
-
-
-def header_key(text: object) -> str:
-    """The comparison key of a header: NFKC, casefolded, without whitespace or underscores.
-
-    ``"PM2.5"``, ``" pm２.５ "`` and ``"Pm 2.5"`` share a key; so do ``pop_density`` and
-    ``Pop Density``.
-    """
-    return _HEADER_SPACE.sub("", unicodedata.normalize("NFKC", str(text)).casefold())
 
 
 def header_key_without_unit(text: object) -> str | None:

@@ -1,0 +1,176 @@
+"""Machine-readable units: parsing unit texts and converting between them, with pint.
+
+A unit is written as text — ``万元``, ``微克/立方米``, ``%``, ``10 000 persons``, ``ug/m3`` — and
+parsed by `pint <https://pint.readthedocs.io>`_ with citystd's additions for Chinese official
+statistics (``units.txt`` beside this module: 万/亿 multipliers, 人/个/张/件 … as counts, 元 as
+money, 公顷, 平方公里, 吨标准煤 …). pint is imported only when a unit is actually parsed, so
+``citystd --help`` and commands that never convert stay fast.
+
+Before parsing, a text is normalised (:func:`normalise_unit`): NFKC (full-width forms), ``²``/``³``
+and ``m2``/``km2``/``m3`` as powers, ``·``/``×`` as products, ``‰`` as ``permille``, digit groups
+``10 000`` as ``10000``, ``sq.m``/``sq.km``/``cu.m`` and ``cubic``/``square`` words, and a
+trailing ``/年`` or ``per year`` (an annual statistic is a total for the year: ``万立方米/年`` and
+``万立方米`` are the same unit here). Texts that look unsafe to hand to the parser (too long, odd
+characters, big exponents) are not units.
+
+The public functions take and return plain strings and floats; pint objects never leave this
+module. Every result is cached per text.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+#: Dimension names for messages, by pint dimensionality text.
+_DIMENSIONS: dict[str, tuple[str, str]] = {
+    "": ("ratio (no unit)", "比值（无量纲）"),
+    "[count]": ("count", "计数"),
+    "[currency]": ("money", "货币"),
+    "[length]": ("length", "长度"),
+    "[length] ** 2": ("area", "面积"),
+    "[length] ** 3": ("volume", "体积"),
+    "[mass]": ("mass", "质量"),
+    "[mass] / [length] ** 3": ("concentration", "浓度"),
+    "[length] ** 2 * [mass] / [time] ** 2": ("energy", "能量"),
+    "[mass] * [length] ** 2 / [time] ** 2": ("energy", "能量"),
+    "[time]": ("time", "时间"),
+}
+
+_MAX_LEN = 60
+_ALLOWED = re.compile(r"^[\w\s./*()+\-%‰·×^µμ²³⁻¹°'’,]+$")
+_BIG_EXP = re.compile(r"(\*\*|\^)\s*[-+]?\s*\d{2,}")
+_SUPER = str.maketrans({"²": "**2", "³": "**3", "¹": "", "⁻": "-"})
+_POWER = re.compile(r"(?<=[A-Za-z])([23])(?![\d.])")
+_LOST_POWER = re.compile(r"^10([48])(?=\s*[A-Za-z])")  # 10⁴/10⁸ printed as 104/108
+_PER_NUMBER = re.compile(r"/\s*(\d+(?:\.\d+)?)\s*(?=[^\W\d_])")  # 人/10万人 → 人/10/万人
+_GROUPS = re.compile(r"(?<=\d)[\s,](?=\d{3}(?!\d))")
+_PER_YEAR = re.compile(r"\s*(?:/\s*(?:年|a|yr|year)|per\s+(?:year|annum)|·年|\s每年)\s*$", re.IGNORECASE)
+_BIG_CN = (("千万", "10000000 "), ("百万", "1000000 "), ("十万", "100000 "))
+_WORDS = (
+    (re.compile(r"\bsq\.?\s*km\b", re.I), "km**2"),
+    (re.compile(r"\bsq\.?\s*m\b", re.I), "m**2"),
+    (re.compile(r"\bcu\.?\s*m\b", re.I), "m**3"),
+    (re.compile(r"\bcubic\s+(meters?|metres?)\b", re.I), "m**3"),
+    (re.compile(r"\bsquare\s+(kilometers?|kilometres?)\b", re.I), "km**2"),
+    (re.compile(r"\bsquare\s+(meters?|metres?)\b", re.I), "m**2"),
+)
+
+
+class UnitMismatch(ValueError):
+    """Two units of different dimensions (``万人`` and ``万元``): no conversion exists."""
+
+    def __init__(self, found: str, expected: str) -> None:
+        super().__init__(f"cannot convert '{found}' to '{expected}'")
+        self.found = found
+        self.expected = expected
+
+    def dimensions(self, lang: str) -> tuple[str, str]:
+        """The two dimensions in words (``count``, ``money`` …)."""
+        return dimension_name(self.found, lang), dimension_name(self.expected, lang)
+
+
+@lru_cache(maxsize=1)
+def registry() -> Any:
+    """pint's default registry with citystd's definitions (built once, on first use)."""
+    import pint
+
+    ureg = pint.UnitRegistry(on_redefinition="ignore", autoconvert_offset_to_baseunit=True)
+    with resources.files("citystd").joinpath("units.txt").open(encoding="utf-8") as fh:
+        ureg.load_definitions(fh.read().splitlines())
+    return ureg
+
+
+def normalise_unit(text: str) -> str:
+    """The text handed to pint (see the module docs); may be empty."""
+    t = text.translate(_SUPER)
+    t = unicodedata.normalize("NFKC", t).strip()
+    t = t.replace("‰", " permille").replace("·", "*").replace("×", "*").replace("μ", "u").replace("µ", "u")
+    t = _PER_YEAR.sub("", t)
+    for word, repl in _BIG_CN:
+        t = t.replace(word, repl)
+    t = _LOST_POWER.sub(r"1e\1 ", t)
+    for pattern, repl in _WORDS:
+        t = pattern.sub(repl, t)
+    t = _GROUPS.sub("", t)
+    t = _PER_NUMBER.sub(r"/\1/", t)
+    t = _POWER.sub(r"**\1", t)
+    return t.strip()
+
+
+@lru_cache(maxsize=4096)
+def _parse(text: str) -> Any | None:
+    t = normalise_unit(text)
+    if not t or len(t) > _MAX_LEN or not _ALLOWED.match(t) or _BIG_EXP.search(t) or t.count("**") > 3:
+        return None
+    if t == "1":  # the unit of a pure number (a ratio, an index)
+        t = "dimensionless"
+    elif not re.search(r"[^\d\s.eE+\-*/()]", t):  # a bare number is not a unit
+        return None
+    ureg = registry()
+    try:
+        q = ureg.parse_expression(t)
+    except Exception:  # pint raises many types for text that is not a unit
+        return None
+    if not hasattr(q, "dimensionality"):
+        return None
+    try:
+        mag = float(q.magnitude)
+    except (TypeError, ValueError):
+        return None
+    if not mag > 0 or mag != mag or mag == float("inf"):
+        return None
+    return q
+
+
+def is_unit(text: str) -> bool:
+    """True if ``text`` parses as a unit (``万元``, ``%``, ``ug/m3``); ``国家级`` or ``2019`` do not."""
+    return _parse(text) is not None
+
+
+def canonical(text: str) -> str | None:
+    """A stable text of the parsed unit (for comparisons and JSON), or None when not a unit."""
+    q = _parse(text)
+    if q is None:
+        return None
+    return f"{float(q.magnitude):g} {q.units:~}".removeprefix("1 ").strip()
+
+
+@lru_cache(maxsize=4096)
+def factor(found: str, expected: str) -> float:
+    """The number to multiply values in unit ``found`` by to get unit ``expected``.
+
+    ``factor("亿元", "万元") == 10000``; ``factor("毫克/立方米", "微克/立方米") == 1000``. Raises
+    :class:`UnitMismatch` when the dimensions differ and ``ValueError`` when either is not a unit.
+    """
+    a, b = _parse(found), _parse(expected)
+    if a is None or b is None:
+        raise ValueError(f"not a unit: {found if a is None else expected!r}")
+    if a.dimensionality != b.dimensionality:
+        raise UnitMismatch(found, expected)
+    ratio = float((a / b).to_reduced_units().to("dimensionless").magnitude)
+    return float(f"{ratio:.12g}")  # 0.1, not 0.09999999999999999
+
+
+def is_percent(text: str) -> bool:
+    """True for ``%``, ``percent``, ``百分比`` … (a unit equal to 1/100)."""
+    q = _parse(text)
+    if q is None or str(q.dimensionality) not in ("dimensionless", ""):
+        return False
+    return abs(float(q.to("dimensionless").magnitude) - 0.01) < 1e-12
+
+
+def dimension_name(text: str, lang: str = "en") -> str:
+    """The dimension of a unit in words: ``count``, ``money``, ``area`` … (``?`` when unknown)."""
+    q = _parse(text)
+    if q is None:
+        return "?"
+    dim = str(q.dimensionality)
+    dim = "" if dim == "dimensionless" else dim
+    names = _DIMENSIONS.get(dim)
+    if names is None:
+        return dim
+    return names[1] if lang == "zh" else names[0]
