@@ -112,6 +112,18 @@ RULES: dict[str, Rule] = {
         _r("D714", "data.year-jump", "suspicious jump between years", "年度间数值异常跳变", W),
         _r("D715", "data.unit-scale", "value looks off by a power of ten", "数值疑似量级（单位）错误", W),
         _r("D716", "data.missing-value", "a value the framework needs is empty", "框架所需的数值为空", W),
+        _r("D730", "data.year-inferred", "the year of a table was taken from its title or folder",
+           "表格年份取自标题或文件夹名", W),
+        _r("D731", "data.unit-mismatch", "a column's unit cannot be converted to the variable's unit",
+           "数据列的单位无法换算为变量的单位"),
+        _r("D732", "data.formula-without-value", "formula cells without a saved value", "公式单元格没有保存计算结果", W),
+        _r("D733", "data.percent-sign", "a percent sign in a column not measured in %", "非百分比数据列中出现百分号", W),
+        _r("D734", "data.conflict", "two inputs give different values for the same city, year and variable",
+           "两个输入对同一城市、年份、变量给出不同数值"),
+        _r("D735", "data.variant-column", "two versions of one series (published and interpolated)",
+           "同一序列有两个版本（原始值与插值）", W),
+        _r("D736", "data.nothing-matched", "no column of the file matches the library", "文件中没有任何列与指标库匹配"),
+        _r("D737", "data.unknown-city", "city name not found in the register, or ambiguous", "城市名称未在名录中找到或有歧义", W),
         # E: methods of the scoring engine
         _r("E801", "method.undefined", "method undefined for this data", "该方法对此数据无定义"),
         _r("E802", "method.nonpositive", "geometric/harmonic aggregation needs positive values", "几何/调和平均需要正值"),
@@ -129,6 +141,8 @@ RULES: dict[str, Rule] = {
         _r("U905", "usage.newer-results", "results written by a newer citystd", "结果由更新版本的 citystd 生成", W),
         _r("U906", "usage.incomparable-results", "results scored by different frameworks or pipelines",
            "两份结果的评价框架或计算流程不同"),
+        _r("U920", "usage.no-data-files", "a folder holds no data files", "文件夹中没有数据文件"),
+        _r("U921", "usage.bad-choice", "--prefer or --column names nothing in the input", "--prefer 或 --column 指向的内容不在输入中"),
     ]
 }
 
@@ -147,7 +161,7 @@ class Location:
         if self.file is None:
             return "<input>"
         if self.sheet is not None or self.cell is not None:
-            where = f"{self.sheet}!{self.cell}" if self.sheet else (self.cell or "")
+            where = (f"{self.sheet}!{self.cell}" if self.cell else self.sheet) if self.sheet else (self.cell or "")
             return f"{self.file} › {where}" if where else self.file
         if self.line is None:
             return self.file
@@ -174,6 +188,7 @@ class Diagnostic:
     location: Location = field(default_factory=Location)
     hint: Msg | None = None
     severity: Severity | None = None  # None: the rule's default
+    more: int = 0  # > 0: this entry stands for that many further findings of its rule, not listed
 
     @property
     def rule(self) -> Rule:
@@ -204,7 +219,25 @@ class Diagnostic:
         }
         if loc.sheet is not None or loc.cell is not None:
             out["sheet"], out["cell"] = loc.sheet, loc.cell
+        if self.more:
+            out["more"] = self.more
         return out
+
+    @property
+    def weight(self) -> int:
+        """How many findings this entry counts for: 1, or ``more`` for a summary of findings not listed."""
+        return self.more or 1
+
+
+def count(diagnostics: Iterable[Diagnostic]) -> tuple[int, int]:
+    """(errors, warnings), a summary entry counting for the findings it stands for."""
+    e = w = 0
+    for d in diagnostics:
+        if d.level is Severity.ERROR:
+            e += d.weight
+        else:
+            w += d.weight
+    return e, w
 
 
 def did_you_mean(word: str, candidates: Iterable[str], n: int = 1) -> list[str]:

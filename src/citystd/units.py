@@ -19,6 +19,7 @@ module. Every result is cached per text.
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from functools import lru_cache
@@ -101,8 +102,24 @@ def normalise_unit(text: str) -> str:
     return t.strip()
 
 
+_ANNOTATION = re.compile(r"\s*[(\[（【][^()\[\]（）【】]*[)\]）】]\s*$")
+
+
 @lru_cache(maxsize=4096)
 def _parse(text: str) -> Any | None:
+    """The unit of ``text``; a trailing note in brackets (``%（18–24 岁人口）``) is left out, and
+    the text is tried in lower case too (``Percent``)."""
+    q = _parse_exactly(text)
+    if q is None:
+        bare = _ANNOTATION.sub("", text).strip()
+        if bare and bare != text.strip():
+            q = _parse_exactly(bare)
+    if q is None and text != text.lower():
+        q = _parse_exactly(text.lower())
+    return q
+
+
+def _parse_exactly(text: str) -> Any | None:
     t = normalise_unit(text)
     if not t or len(t) > _MAX_LEN or not _ALLOWED.match(t) or _BIG_EXP.search(t) or t.count("**") > 3:
         return None
@@ -122,6 +139,8 @@ def _parse(text: str) -> Any | None:
     except (TypeError, ValueError):
         return None
     if not mag > 0 or mag != mag or mag == float("inf"):
+        return None
+    if abs(math.log10(mag) - round(math.log10(mag))) > 1e-9:  # 10 000 persons, not 2019年 or 3 km
         return None
     return q
 

@@ -67,7 +67,7 @@ EXPECTED: dict[str, list[tuple[str, str, int | None, int | None]]] = {
     "W601_unused_indicator.yaml": [("W601", "W601_unused_indicator.yaml", 3, 9)],
     "W602_source_no_clause.yaml": [("W602", "W602_source_no_clause.yaml", 10, 9)],
     "W603_unused_variable.yaml": [("W603", "W603_unused_variable.yaml", 3, 9)],
-    "W610_unit_not_machine_readable.yaml": [("W610", "W610_unit_not_machine_readable.yaml", 7, 11)],
+    "W610_unit_not_machine_readable.yaml": [("W610", "W610_unit_not_machine_readable.yaml", 5, 11)],
     "Y001_syntax.yaml": [("Y001", "Y001_syntax.yaml", 5, 1)],
     "Y002_duplicate_key.yaml": [("Y002", "Y002_duplicate_key.yaml", 5, 5)],
     "Y003_unquoted_clause.yaml": [("Y003", "Y003_unquoted_clause.yaml", 11, 17)],

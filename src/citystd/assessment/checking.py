@@ -119,9 +119,12 @@ class CheckReport:
         }
 
 
-def check_file(data: Path, lib: Library, fw: Framework, *, jump_factor: float | None = 3.0,
-               sheet: str | None = None, layout: str = "auto", id_column: str | None = None) -> CheckReport:
-    """Read ``data`` and run every check for framework ``fw`` (see the module docs)."""
+def check_file(data: Any, lib: Library, fw: Framework, *, jump_factor: float | None = 3.0,
+               sheet: str | None = None, layout: str = "auto", id_column: str | None = None,
+               year: int | None = None, choose: Mapping[str, str] | None = None,
+               prefer: Sequence[Path | str] = ()) -> CheckReport:
+    """Read ``data`` (a file, a folder or several) and run every check for framework ``fw`` (see
+    the module docs)."""
     from citystd.assessment.datachecks import (
         check_city_data,
         check_missing_values,
@@ -129,16 +132,15 @@ def check_file(data: Path, lib: Library, fw: Framework, *, jump_factor: float | 
         check_ranges,
         ratio_scale,
     )
-    from citystd.assessment.prepare import _derived_range_findings, required_columns
-    from citystd.engine.derive import derive, needs, vocabulary
+    from citystd.assessment.prepare import _derived_range_findings, read_data, required_columns
+    from citystd.engine.derive import derive, needs
     from citystd.engine.pipeline import build_spec
-    from citystd.io import read_city_data
     from citystd.library.models import unit_text
 
     spec = build_spec(lib, fw)
     plan = needs(lib, spec.indicators)
-    city = read_city_data(data, vocabulary(lib, plan), sheet=sheet, layout=layout,  # type: ignore[arg-type]
-                          id_column=id_column)
+    city = read_data(data, lib, plan, sheet=sheet, layout=layout, id_column=id_column, year=year, choose=choose,
+                     prefer=prefer)
     file = city.source.file
     diags: list[Diagnostic] = list(city.diagnostics)
     present = set(city.values.columns)

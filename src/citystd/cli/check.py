@@ -7,7 +7,18 @@ from typing import Any
 
 import typer
 
-from citystd.cli.common import EXIT_FAIL, EXIT_OK, handles_errors, is_tty, lang_option, resolve_lang
+from citystd.cli.common import (
+    EXIT_FAIL,
+    EXIT_OK,
+    column_option,
+    data_arguments,
+    handles_errors,
+    is_tty,
+    lang_option,
+    prefer_option,
+    resolve_lang,
+    year_option,
+)
 
 FORMATS = ("human", "json", "github")
 SHOWN_MISSING = 20  # indicators that cannot be computed, listed by the human format
@@ -15,7 +26,7 @@ SHOWN_MISSING = 20  # indicators that cannot be computed, listed by the human fo
 
 @handles_errors
 def check_command(
-    data: Path = typer.Argument(..., help="Data file: .xlsx (a filled template too), .csv or .parquet."),
+    data: list[Path] = data_arguments(),
     framework: str = typer.Option(None, "--framework", "-f",
                                   help="Built-in framework id (default: action-plan) or a framework YAML file."),
     library: list[Path] = typer.Option(None, "--library", help="Use this library instead of the built-in one."),
@@ -26,6 +37,9 @@ def check_command(
     sheet: str = typer.Option(None, "--sheet", help="Worksheet name (default: the sheet holding the data)."),
     layout: str = typer.Option("auto", "--layout", help="auto | wide | long"),
     id_column: str = typer.Option(None, "--id", help="Column naming the cities (default: found by name)."),
+    year: int = year_option(),
+    prefer: list[Path] = prefer_option(),
+    column: list[str] = column_option(),
     lang: str | None = lang_option(),
 ) -> None:
     """Check a data file for a framework: completeness per domain and indicator, values out of
@@ -34,7 +48,7 @@ def check_command(
     Exit codes: 0 no errors (warnings may be listed), 1 errors found, 2 usage error.
     """
     from citystd.assessment.checking import check_file
-    from citystd.cli.common import stderr_console, usage_error
+    from citystd.cli.common import parse_columns, stderr_console, usage_error
     from citystd.cli.formats import print_human, summary, to_github
     from citystd.library.select import load_framework
 
@@ -49,8 +63,9 @@ def check_command(
         usage_error(f"--jump-factor must be above 1 (or 0 to turn the check off), not {jump_factor:g}",
                     f"--jump-factor 必须大于 1（或为 0 以关闭该检查），而不是 {jump_factor:g}", lang)
     lib, fw = load_framework(framework, list(library) if library else None)
-    report = check_file(data, lib, fw, jump_factor=jump_factor or None, sheet=sheet, layout=layout,
-                        id_column=id_column)
+    choose = parse_columns(column, {**lib.variables, **lib.indicators}, lang)
+    report = check_file(list(data), lib, fw, jump_factor=jump_factor or None, sheet=sheet, layout=layout,
+                        id_column=id_column, year=year, choose=choose, prefer=list(prefer or []))
     err = stderr_console()
     if fmt == "json":
         import json

@@ -66,6 +66,7 @@ class ParsedColumn:
     not_number: np.ndarray
     excel_error: np.ndarray
     text: pd.Series  # flagged cells only, indexed by position
+    percent: np.ndarray | None = None  # cells written with a percent sign (``12%``), None when there are none
 
     @property
     def n_flagged(self) -> int:
@@ -119,13 +120,18 @@ def parse_numbers(column: pd.Series) -> ParsedColumn:
     vals[idx] = np.nan
     rest_idx = idx[rest]
     vals[rest_idx[ok]] = num[ok]
+    percent = None
+    pct_ok = pct.to_numpy(dtype=bool) & ok
+    if pct_ok.any():
+        percent = np.zeros(n, dtype=bool)
+        percent[rest_idx[pct_ok]] = True
 
     not_number = np.zeros(n, dtype=bool)
     not_number[rest_idx[~ok]] = True
     excel_error = np.zeros(n, dtype=bool)
     excel_error[idx[excel]] = True
-    flagged = not_number[idx] | excel_error[idx]
-    return ParsedColumn(vals, not_number, excel_error, original[flagged])
+    flagged = not_number[idx] | excel_error[idx] | (percent[idx] if percent is not None else False)
+    return ParsedColumn(vals, not_number, excel_error, original[flagged], percent)
 
 
 def is_mostly_numeric(column: pd.Series, share: float = 0.5) -> bool:

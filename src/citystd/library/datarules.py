@@ -2,9 +2,11 @@
 ratios, and the aliases columns are matched by.
 
 - **S107** a unit's ``code`` that does not parse as a unit;
-- **W610** a variable, or an indicator without a formula (reported directly), whose unit is not
-  machine-readable (neither ``code`` nor the zh/en text parses): a data column in another unit
-  could not be converted to it;
+- **W610** a variable, or an indicator that data files report directly (no formula), that is
+  published under other headers (``aliases``) but whose unit is not machine-readable (neither
+  ``code`` nor the zh/en text parses): a published column in another unit could not be converted
+  to it. (The built-in library goes further: every variable and every indicator without a formula
+  has a machine-readable unit; a test says so.)
 - **R206** a division in a formula whose numerator and denominator are measured over different
   areas (``urban_gas_users / population`` with 城区 over 全市), unless the indicator declares
   ``mixed_scopes`` with its reason;
@@ -53,8 +55,9 @@ def _units(lib: Library, formulas: dict[str, Formula]) -> Iterator[Diagnostic]:
                     Msg("write it as units are printed: 万元, 微克/立方米, %, km², 人/10万人; 1 for a pure number",
                         "请按统计资料的写法书写：万元、微克/立方米、%、km²、人/10万人；纯数值写 1"))
             continue
-        reported_directly = kind == "variables" or item_id not in formulas
-        if reported_directly and not any(units.is_unit(t) for t in unit_candidates(unit)):
+        # a statistic published under other headers (aliases), whose columns may state other units
+        read_from_data = bool(item.aliases) and (kind == "variables" or item_id not in formulas)
+        if read_from_data and not any(units.is_unit(t) for t in unit_candidates(unit)):
             shown = unit if isinstance(unit, str) else unit.zh
             yield Diagnostic(
                 "W610", Msg(f"{what_en} '{item_id}': unit '{shown}' is not machine-readable, so a column "
