@@ -189,6 +189,7 @@ class Diagnostic:
     hint: Msg | None = None
     severity: Severity | None = None  # None: the rule's default
     more: int = 0  # > 0: this entry stands for that many further findings of its rule, not listed
+    about: str | None = None  # the variable or indicator a data finding concerns (not shown)
 
     @property
     def rule(self) -> Rule:

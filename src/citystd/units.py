@@ -162,14 +162,19 @@ def canonical(text: str) -> str | None:
 def factor(found: str, expected: str) -> float:
     """The number to multiply values in unit ``found`` by to get unit ``expected``.
 
-    ``factor("亿元", "万元") == 10000``; ``factor("毫克/立方米", "微克/立方米") == 1000``. Raises
-    :class:`UnitMismatch` when the dimensions differ and ``ValueError`` when either is not a unit.
+    ``factor("亿元", "万元") == 10000``; ``factor("毫克/立方米", "微克/立方米") == 1000``. A figure per
+    head printed without its ``/人`` (``人均地区生产总值（元）`` for a unit ``元/人``) is taken as per
+    head. Raises :class:`UnitMismatch` when the dimensions differ and ``ValueError`` when either is
+    not a unit.
     """
     a, b = _parse(found), _parse(expected)
     if a is None or b is None:
         raise ValueError(f"not a unit: {found if a is None else expected!r}")
     if a.dimensionality != b.dimensionality:
-        raise UnitMismatch(found, expected)
+        per_head = b * registry()("个")  # 人均地区生产总值（元）: a per-capita figure printed without its /人
+        if a.dimensionality != per_head.dimensionality:
+            raise UnitMismatch(found, expected)
+        b = per_head
     ratio = float((a / b).to_reduced_units().to("dimensionless").magnitude)
     return float(f"{ratio:.12g}")  # 0.1, not 0.09999999999999999
 

@@ -71,7 +71,7 @@ def prepare(data: Paths, lib: Library, fw: Framework, spec: Any, *, sheet: str |
     step("read")
     city = read_data(data, lib, plan, sheet=sheet, layout=layout, id_column=id_column, year=year, choose=choose,
                      prefer=prefer)
-    diags: list[Diagnostic] = list(city.diagnostics)
+    diags: list[Diagnostic] = unused_cell_findings(city.diagnostics, {*plan.variables, *plan.order}, fw.id)
     present = set(city.values.columns)
     missing_needed = {v: users for v, users in plan.variables.items()
                       if v not in present and not all(u in present for u in users)}
@@ -111,6 +111,22 @@ def prepare(data: Paths, lib: Library, fw: Framework, spec: Any, *, sheet: str |
     if keep_going and derived_ranges:
         values = _blank_out_of_range(values, derived_ranges)
     return Prepared(city, values, diags, False)
+
+
+def unused_cell_findings(diags: Sequence[Diagnostic], needed: set[str], framework: str) -> list[Diagnostic]:
+    """Cell findings (D705 not a number, D706 Excel error, D731 unit, D733 percent sign) about a
+    variable the framework does not use become warnings: they cannot change its scores."""
+    from dataclasses import replace
+
+    out = []
+    for d in diags:
+        if d.code in ("D705", "D706", "D731", "D733") and d.about is not None and d.about not in needed \
+                and d.level is Severity.ERROR:
+            d = replace(d, severity=Severity.WARNING, message=Msg(
+                d.message.en + f" — '{d.about}' is not used by framework '{framework}'",
+                d.message.zh + f"——框架 '{framework}' 不使用 '{d.about}'"))
+        out.append(d)
+    return out
 
 
 def required_columns(plan: Any, present: set[str]) -> dict[str, list[str]]:

@@ -95,6 +95,8 @@ def parse_numbers(column: pd.Series) -> ParsedColumn:
     vals = pd.to_numeric(col, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
     present = col.notna().to_numpy()
     todo = present & ~np.isfinite(vals)
+    if todo.any():  # empty strings (how calamine gives empty cells) are missing: no need to clean them
+        todo &= (col != "").to_numpy(dtype=bool)
     if not todo.any():
         return ParsedColumn(vals, no, no.copy(), empty)
 

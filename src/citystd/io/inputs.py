@@ -318,7 +318,7 @@ def merge(parts: list[CityData], preference: Sequence[int] | None = None, max_di
         for c, info in p.columns.items():
             infos.setdefault(c, info)
     cells = MergedCells(parts, source, cell_rows, columns, first["src"].to_numpy(), first["pos"].to_numpy())
-    codes = _codes(parts, keys, labels)
+    codes = _codes(keys, labels)
     srcs = [s for p in parts for s in p.sources]
     combined = DataSource(
         file=", ".join(dict.fromkeys(s.file for s in srcs)) if len(srcs) <= 3 else f"{srcs[0].file} (+{len(srcs) - 1} files)",
@@ -332,14 +332,22 @@ def _unit_keys(parts: list[CityData]) -> tuple[list[np.ndarray], dict[Hashable, 
     the name shown for each key (the first part's)."""
     keys: list[np.ndarray] = []
     labels: dict[Hashable, str] = {}
+    # a name known with its code in one input gives the code to the same name in the others
+    pairs: dict[str, set[str]] = {}
+    for part in parts:
+        if part.codes is not None:
+            for u, c in part.codes.items():
+                if c is not None and pd.notna(c):
+                    pairs.setdefault(str(u).strip(), set()).add(str(c))
+    learnt = {name: next(iter(cs)) for name, cs in pairs.items() if len(cs) == 1}
     for part in parts:
         units = part.values.index.get_level_values("unit").to_numpy(dtype=object)
         names = np.asarray([str(u).strip() for u in units], dtype=object)
-        if part.codes is not None and len(part.codes):
-            code = part.codes.reindex(units).to_numpy(dtype=object)
-            key = np.where(pd.notna(code), np.char.add("code:", code.astype(str)), names)
-        else:
-            key = names
+        own = part.codes.reindex(units).to_numpy(dtype=object) if part.codes is not None and len(part.codes) \
+            else np.full(len(units), None, dtype=object)
+        code = np.asarray([c if c is not None and pd.notna(c) else learnt.get(n) for c, n in zip(own, names, strict=True)],
+                          dtype=object)
+        key = np.asarray([f"code:{c}" if c is not None else n for c, n in zip(code, names, strict=True)], dtype=object)
         key = np.asarray(key, dtype=object)
         for k, u in zip(key, units, strict=True):
             labels.setdefault(k, str(u).strip())
@@ -401,16 +409,11 @@ def _attributes(parts: list[CityData], keys: list[np.ndarray], row_index: pd.Mul
     return out
 
 
-def _codes(parts: list[CityData], keys: list[np.ndarray], labels: dict[Hashable, str]) -> pd.Series | None:
+def _codes(keys: list[np.ndarray], labels: dict[Hashable, str]) -> pd.Series | None:
     found: dict[str, str] = {}
-    for k, part in enumerate(parts):
-        if part.codes is None:
-            continue
-        units = part.values.index.get_level_values("unit")
-        for key, u in zip(keys[k], units, strict=True):
-            code = part.codes.get(u)
-            if code is not None and pd.notna(code):
-                found.setdefault(labels[key], str(code))
+    for key in (k for ks in keys for k in ks):
+        if isinstance(key, str) and key.startswith("code:"):
+            found.setdefault(labels[key], key[5:])
     if not found:
         return None
     return pd.Series(found, dtype=object)

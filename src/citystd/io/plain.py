@@ -171,7 +171,8 @@ def _build_long(raw: RawTable, vocab: Vocabulary, cols: Columns, sink: Sink, sou
                     msg = Msg(f"Excel error '{text}' of \"{var}\" in column \"{val_header}\" is read as missing ({w_en})",
                               f"\"{val_header}\" 列中 \"{var}\" 的 Excel 错误值 '{text}' 按缺失处理（{w_zh}）")
                     hint = EXCEL_ERROR_HINT
-                sink.add(Diagnostic(code, msg, raw.location(int(raw.row_no[keep[i]]), cols.value), hint))
+                sink.add(Diagnostic(code, msg, raw.location(int(raw.row_no[keep[i]]), cols.value), hint,
+                                    about=str(row_ids[i]) or None))
             sink.skip(code, len(idx) - room)
 
     sel = np.flatnonzero(known)

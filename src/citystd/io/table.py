@@ -268,7 +268,9 @@ def header_parts(rows: Sequence[Sequence[object]], first: int, last: int, width:
             if text:
                 carried = text
                 parts[j].append(text)
-            elif carried and not own_above[j] and j > 0 and len(grid) > 1:
+            elif own_above[j]:  # a column of its own: nothing on its left reaches it, or beyond it
+                carried = ""
+            elif carried and j > 0 and len(grid) > 1:
                 parts[j].append(carried)
         for j in range(width):
             own_above[j] = own_above[j] or bool(row[j])
@@ -521,7 +523,7 @@ def report_duplicates(raw: RawTable, keys: list, rows: np.ndarray, loc_col: int,
 
 
 def report_cells(raw: RawTable, j: int, parsed, rows: np.ndarray, units: np.ndarray,
-                 years: pd.Series, label: tuple[str, str], sink: Sink) -> None:
+                 years: pd.Series, label: tuple[str, str], sink: Sink, about: str | None = None) -> None:
     """D705 / D706 for the flagged cells of one parsed column (positions relative to ``rows``)."""
     col_en, col_zh = label
     for code, mask in (("D705", parsed.not_number), ("D706", parsed.excel_error)):
@@ -540,7 +542,7 @@ def report_cells(raw: RawTable, j: int, parsed, rows: np.ndarray, units: np.ndar
                 msg = Msg(f"Excel error '{text}' in {col_en} is read as missing ({w_en})",
                           f"{col_zh}的 Excel 错误值 '{text}' 按缺失处理（{w_zh}）")
                 hint = EXCEL_ERROR_HINT
-            sink.add(Diagnostic(code, msg, raw.location(int(raw.row_no[rows[i]]), j), hint))
+            sink.add(Diagnostic(code, msg, raw.location(int(raw.row_no[rows[i]]), j), hint, about=about))
         sink.skip(code, len(idx) - room)
 
 

@@ -16,6 +16,7 @@ Every dialect that ends in a wide table uses it: plain tables, yearbook tables, 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 import numpy as np
@@ -39,6 +40,9 @@ from citystd.io.table import (
 )
 from citystd.io.vocabulary import Vocabulary
 from citystd.textkeys import header_key
+
+#: Headers of identifier columns (province_code, 省份代码 …): attributes, never "unknown" data.
+_IDENTIFIER = re.compile(r"(?:code|代码|编码|编号|id)$")
 
 SCOPE_WORDS = {"whole_city": ("全市", "the whole city"), "districts": ("市辖区", "the districts under the city"),
                "urban_area": ("城区", "the urban area"), "built_up_area": ("建成区", "the built-up area"),
@@ -80,7 +84,8 @@ def build_wide(raw: RawTable, vocab: Vocabulary, cols: Columns, sink: Sink, sour
                 vid = by_choice[0]
         if vid is None:
             attr_cols.append(j)
-            if not vocab.open and (is_mostly_numeric(col) or vocab.hint(h) is not None):
+            if not vocab.open and not _IDENTIFIER.search(header_key(h)) \
+                    and (is_mostly_numeric(col) or vocab.hint(h) is not None):
                 _unknown_column(raw, j, vocab, sink, match.other_scope if match else ())
             continue
         candidates.setdefault(vid, []).append(j)
@@ -115,9 +120,9 @@ def build_wide(raw: RawTable, vocab: Vocabulary, cols: Columns, sink: Sink, sour
             continue
         data[:, k] = parsed.values * factor if factor != 1.0 else parsed.values
         if parsed.n_flagged:
-            report_cells(raw, j, parsed, keep, rows.units, rows.years, (f'column "{h}"', f'"{h}" 列'), sink)
+            report_cells(raw, j, parsed, keep, rows.units, rows.years, (f'column "{h}"', f'"{h}" 列'), sink, vid)
         if parsed.percent is not None and not _is_percent_column(head, vocab.term(vid) if not vocab.open else None):
-            _percent_cells(raw, j, parsed, keep, rows, sink)
+            _percent_cells(raw, j, parsed, keep, rows, sink, vid)
         infos[vid] = ColumnInfo(vid, h, raw.header_location(j), head.unit, factor, head.scope, head.variant)
     if dropped:
         value_cols = [vc for k, vc in enumerate(value_cols) if k not in dropped]
@@ -222,7 +227,7 @@ def _factor(raw: RawTable, j: int, vid: str, head: ColumnHeader, vocab: Vocabula
             f'列 "{raw.headers[j]}" 的单位是 {head.unit}{where_zh}（{found_zh}），而 "{vid}" 的单位是 '
             f"{label_zh or target}（{want_zh}）；该列未使用"), raw.header_location(j),
             Msg("check that the column is the statistic you mean; if its unit is wrong, correct the header",
-                "请确认该列是否为所需统计指标；如表头单位有误，请更正")))
+                "请确认该列是否为所需统计指标；如表头单位有误，请更正"), about=vid))
         return None
     except ValueError:
         return 1.0
@@ -239,7 +244,7 @@ def _is_percent_column(head: ColumnHeader, term) -> bool:
     return target is None or is_percent(target)
 
 
-def _percent_cells(raw: RawTable, j: int, parsed, keep: np.ndarray, rows, sink: Sink) -> None:
+def _percent_cells(raw: RawTable, j: int, parsed, keep: np.ndarray, rows, sink: Sink, vid: str) -> None:
     assert parsed.percent is not None
     idx = np.flatnonzero(parsed.percent)
     room = sink.room("D733")
@@ -253,7 +258,7 @@ def _percent_cells(raw: RawTable, j: int, parsed, keep: np.ndarray, rows, sink: 
             f"\"{h}\" 列的 '{text}' 带有百分号，但该列不以 % 计量；按 {parsed.values[i]:g} 读取（{w_zh}）"),
             raw.location(int(raw.row_no[keep[i]]), j),
             Msg("write the value in the column's unit without a percent sign",
-                "请按该列的单位填写数值，不要带百分号")))
+                "请按该列的单位填写数值，不要带百分号"), about=vid))
     sink.skip("D733", len(idx) - room)
 
 

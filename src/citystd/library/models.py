@@ -159,6 +159,7 @@ class Indicator(Spec):
     scope: Scope | None = None
     aliases: list[NonEmpty] = Field(default_factory=list)
     mixed_scopes: Text | None = None
+    published_in: list[Publication] = Field(default_factory=list)
     range: Range = (None, None)
     goalposts: Goalposts | None = None
     target: Target | None = None
