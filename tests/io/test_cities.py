@@ -539,3 +539,27 @@ def test_the_wheel_ships_the_register(tmp_path: Path) -> None:
     found = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, check=True,
                            capture_output=True, text=True).stdout.split()
     assert found[0] == "420600" and found[1].startswith(str(site))
+
+
+# ---------------------------------------------------------------------------------------------
+# The docs
+
+
+def test_the_python_examples_of_docs_cities_run() -> None:
+    import re
+
+    text = (ROOT / "docs" / "cities.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"^```python\n(.*?)^```", text, flags=re.S | re.M)
+    assert len(blocks) >= 2
+    for block in blocks:
+        assert "assert" in block
+        exec(compile(block, "docs/cities.md", "exec"), {})  # our own docs, not user input
+
+
+def test_docs_cities_list_every_change() -> None:
+    text = (ROOT / "docs" / "cities.md").read_text(encoding="utf-8")
+    for u in REG.units:
+        if u.valid_to is not None:
+            assert f"{u.name} {u.code}" in text, u.label()
+            for c in u.successors:
+                assert c in text, (u.label(), c)

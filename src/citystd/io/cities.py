@@ -35,8 +35,8 @@ import functools
 import math
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -174,9 +174,14 @@ class CityMatch:
     matched: CityUnit | None = None
     current: CityUnit | None = None
     candidates: tuple[CityUnit, ...] = ()
-    suggestions: tuple[str, ...] = ()
     note: Msg | None = None
     conflict: CityUnit | None = None
+    _suggest: Callable[[], tuple[str, ...]] | None = field(default=None, repr=False, compare=False)
+
+    @functools.cached_property
+    def suggestions(self) -> tuple[str, ...]:
+        """Did-you-mean names for an unknown name, best first (computed when first asked for)."""
+        return self._suggest() if self._suggest is not None else ()
 
     @property
     def code(self) -> str | None:
@@ -387,6 +392,7 @@ class CityRegister:
         self._position = {(u.code, u.valid_from, u.valid_to): i for i, u in enumerate(self.units)}
         self._cache: dict[tuple[Any, ...], CityMatch] = {}
         self._hints: dict[str, str | None] = {}
+        self._word_lists: dict[frozenset[str], tuple[list[str], dict[str, str]]] = {}
 
     # -- building -------------------------------------------------------------------------
     def _add(self, tier: str, text: str, i: int) -> None:
@@ -477,8 +483,9 @@ class CityRegister:
         if kind not in KINDS:
             raise ValueError(f"kind must be one of {sorted(KINDS)}, not {kind!r}")
         query = "" if _missing(name) else unicodedata.normalize("NFKC", str(name)).strip()
-        key = (query, code_key(code), None if _missing(code) else str(code), self._province_hint_key(province),
-               year_key(year), kind)
+        c6 = code_key(code)
+        raw = None if c6 is not None or _missing(code) else str(code)  # an invalid code is named in a note
+        key = (query, c6, raw, self._province_hint_key(province), year_key(year), kind)
         hit = self._cache.get(key)
         if hit is None:
             if len(self._cache) > 200_000:
@@ -495,6 +502,7 @@ class CityRegister:
         provinces: Iterable[object] | pd.Series | None = None,
         years: Iterable[object] | pd.Series | object = None,
         kind: Kind = "city",
+        suggest: bool = True,
     ) -> pd.DataFrame:
         """Resolve columns of names, codes, provinces and years (any may be ``None``; ``years``
         may be one year for all rows) — one :meth:`resolve` per distinct combination.
@@ -502,7 +510,8 @@ class CityRegister:
         Returns a DataFrame on the index of the first Series given (else 0…n-1) with columns
         ``query, status, how, code, name, short, name_en, province_code, province, level,
         current_code, note_en, note_zh, candidates, suggestions, conflict_code`` (``candidates``
-        and ``suggestions``: ``"; "``-joined; missing values: ``<NA>``).
+        and ``suggestions``: ``"; "``-joined; missing values: ``<NA>``). Did-you-mean suggestions
+        cost 2–4 ms per distinct unknown name; ``suggest=False`` leaves them out.
         """
         import pandas as pd
 
@@ -530,7 +539,8 @@ class CityRegister:
         name_col, code_col = column.get("name", none), column.get("code", none)
         province_col, year_col = column.get("province", none), column.get("year", [years] * n)
         results = [
-            _as_record(self.resolve(name_col[i], code=code_col[i], province=province_col[i], year=year_col[i], kind=kind))
+            _as_record(self.resolve(name_col[i], code=code_col[i], province=province_col[i], year=year_col[i], kind=kind),
+                       suggest)
             for i in first
         ]
         distinct = pd.DataFrame(results, columns=out_cols).astype("string")
@@ -564,12 +574,14 @@ class CityRegister:
             notes.append(Msg(f"province '{hint_text}' not recognised; ignored",
                              f"未识别的省份 '{hint_text}'，已忽略"))
         c6 = code_key(code)
-        shown = query or ("" if _missing(code) else str(code))
+        shown = query or c6 or ("" if _missing(code) else str(code))
+        if c6 is None and not _missing(code) and str(code).strip():
+            notes.append(Msg(f"'{code}' is not a division code; ignored", f"'{code}' 不是行政区划代码，已忽略"))
         if c6 is not None:
             by_code = self._match_code(c6, year, levels, shown)
             if by_code is not None:
                 if query:
-                    by_name = self._match_name(query, None, hint, year, levels)
+                    by_name = self._match_name(query, hint, year, levels)
                     if by_name.unit is not None and by_name.status in ("matched", "outdated") and by_code.unit is not None \
                             and self._lineage_of(by_name.unit) != self._lineage_of(by_code.unit):
                         notes.append(Msg(
@@ -579,13 +591,14 @@ class CityRegister:
                         ))
                         by_code = _replace(by_code, conflict=by_name.unit)
                 if hint is not None and by_code.unit is not None and by_code.unit.province_code != hint:
-                    notes.append(Msg(f"{by_code.unit.label()} is not in the province given ({hint})",
-                                     f"{by_code.unit.label()} 不在所给省份（{hint}）"))
+                    given = self._name_of(hint)
+                    notes.append(Msg(f"{by_code.unit.label()} is not in the province given ({given})",
+                                     f"{by_code.unit.label()} 不在所给省份（{given}）中"))
                 return _with_notes(by_code, notes)
             notes.append(self._unknown_code_note(c6, levels))
         if not query:
             return _with_notes(CityMatch(query=shown, status="unknown"), notes)
-        return _with_notes(self._match_name(query, code, hint, year, levels), notes)
+        return _with_notes(self._match_name(query, hint, year, levels), notes)
 
     def _unknown_code_note(self, c6: str, levels: frozenset[str]) -> Msg:
         for i in self._by_code.get(c6, []):
@@ -602,15 +615,11 @@ class CityRegister:
 
     def _match_code(self, c6: str, year: int | None, levels: frozenset[str], shown: str) -> CityMatch | None:
         idx = [i for i in self._by_code.get(c6, []) if self.units[i].level in levels]
-        alt = False
-        if not idx:
+        if not idx:  # 110100 (市辖区) and the like: codes data sets use for a municipality
             idx = [i for i in self._by_alt_code.get(c6, []) if self.units[i].level in levels]
-            alt = bool(idx)
         if not idx:
             return None
         m = self._pick(idx, year, "code", shown)
-        if alt and m.unit is not None:
-            m = _with_notes(m, [Msg(f"code {c6} is read as {m.unit.label()}", f"代码 {c6} 按 {m.unit.label()} 处理")])
         return m
 
     def _candidates(self, query: str, levels: frozenset[str], hint: str | None) -> tuple[str | None, list[int]]:
@@ -634,8 +643,7 @@ class CityRegister:
                 return how, idx
         return None, []
 
-    def _match_name(self, query: str, code: object, hint: str | None, year: int | None,
-                    levels: frozenset[str]) -> CityMatch:
+    def _match_name(self, query: str, hint: str | None, year: int | None, levels: frozenset[str]) -> CityMatch:
         how, idx = self._candidates(query, levels, hint)
         notes: list[Msg] = []
         if not idx and hint is not None:
@@ -648,7 +656,8 @@ class CityRegister:
                 return CityMatch(query=query, status="unknown",
                                  note=Msg(f"'{query}' is a province ({clash.name}), not a city",
                                           f"'{query}' 是省级单位（{clash.name}），不是城市"))
-            return CityMatch(query=query, status="unknown", suggestions=self._suggest(query, levels))
+            return CityMatch(query=query, status="unknown",
+                             _suggest=functools.partial(self._suggest, query, levels))
         m = self._pick(idx, year, how, query)
         if how in ("short", "english") and m.unit is not None and not m.unit.is_province:
             clash = self._province_clash(query)
@@ -669,17 +678,17 @@ class CityRegister:
 
     def _pick(self, idx: list[int], year: int | None, how: str | None, query: str) -> CityMatch:
         """One unit (or candidates) from the periods matched, by lineage, year and level."""
-        lineages: dict[int, int] = {}  # lineage end → first matched period
+        lineages: dict[int, list[int]] = {}  # lineage end → the periods of it that matched
         for i in idx:
-            lineages.setdefault(self._lineage[i], i)
+            lineages.setdefault(self._lineage[i], []).append(i)
         picked: list[tuple[int, int, bool]] = []  # (matched period, unit period, in force)
-        for end, i in lineages.items():
-            members = self._members[end]
+        for end, hits in lineages.items():
             if year is None:
-                picked.append((i, end, self.units[end].valid_to is None))
+                unit, live = end, self.units[end].valid_to is None
             else:
-                now = [j for j in members if self.units[j].in_force(year)]
-                picked.append((i, now[0], True) if now else (i, i, False))
+                now = [j for j in self._members[end] if self.units[j].in_force(year)]
+                unit, live = (now[0], True) if now else (hits[-1], False)
+            picked.append((unit if unit in hits else hits[-1], unit, live))
         in_force = [p for p in picked if p[2]]
         status: Status = "matched"
         notes: list[Msg] = []
@@ -756,13 +765,22 @@ class CityRegister:
         key = name_key(query)
         if not key:
             return ()
+        zh, en = self._words(levels)
         if _is_cjk(key):
-            words = [t for u in self.units if u.level in levels for t in (u.name, u.short)]
-            return tuple(did_you_mean(key, words, n=3))
+            return tuple(did_you_mean(key, zh, n=3))
         # English: a stricter cutoff, so that foreign names (London) are not "corrected"
-        words = list(dict.fromkeys(u.name_en for u in self.units if u.level in levels))
-        by_key = {name_key(w): w for w in words}
-        return tuple(by_key[k] for k in difflib.get_close_matches(key, list(by_key), n=3, cutoff=0.8))
+        return tuple(en[k] for k in difflib.get_close_matches(key, list(en), n=3, cutoff=0.8))
+
+    def _words(self, levels: frozenset[str]) -> tuple[list[str], dict[str, str]]:
+        """The Chinese names and the English keys → names that suggestions are drawn from."""
+        if levels not in self._word_lists:
+            units = [u for u in self.units if u.level in levels]
+            zh = list(dict.fromkeys(t for u in units for t in (u.name, u.short)))
+            en: dict[str, str] = {}
+            for u in units:
+                en.setdefault(name_key(u.name_en), u.name_en)
+            self._word_lists[levels] = (zh, en)
+        return self._word_lists[levels]
 
 
 _RESULT_COLUMNS = (
@@ -771,7 +789,7 @@ _RESULT_COLUMNS = (
 )
 
 
-def _as_record(m: CityMatch) -> tuple[object, ...]:
+def _as_record(m: CityMatch, suggest: bool = True) -> tuple[object, ...]:
     u = m.unit if m.status in ("matched", "outdated") else None
     return (
         m.query, m.status, m.how,
@@ -779,7 +797,7 @@ def _as_record(m: CityMatch) -> tuple[object, ...]:
         u.province_code if u else None, u.province if u else None, u.level if u else None,
         m.current.code if m.current else None,
         m.note.en if m.note else None, m.note.zh if m.note else None,
-        "; ".join(c.label() for c in m.candidates) or None, "; ".join(m.suggestions) or None,
+        "; ".join(c.label() for c in m.candidates) or None, ("; ".join(m.suggestions) or None) if suggest else None,
         m.conflict.code if m.conflict else None,
     )
 
@@ -835,9 +853,10 @@ def resolve_many(
     provinces: Iterable[object] | pd.Series | None = None,
     years: Iterable[object] | pd.Series | object = None,
     kind: Kind = "city",
+    suggest: bool = True,
 ) -> pd.DataFrame:
     """:meth:`CityRegister.resolve_many` on the built-in register."""
-    return register().resolve_many(names, codes=codes, provinces=provinces, years=years, kind=kind)
+    return register().resolve_many(names, codes=codes, provinces=provinces, years=years, kind=kind, suggest=suggest)
 
 
 __all__ = [
