@@ -433,6 +433,8 @@ def test_a_code_wins_over_the_name_and_says_so() -> None:
     assert m.code == "130100" and m.how == "short" and m.note is not None and "999999" in m.note.en
     m = resolve(code="110105")  # a district
     assert m.status == "unknown" and m.note is not None and "北京市 (110000)" in m.note.en
+    assert resolve(110000).code == "110000" and resolve("130100000000").how == "code"  # codes in a name column
+    assert resolve("Town 12").status == "unknown"
     m = resolve(code="130000")  # a province asked as a city
     assert m.status == "unknown" and m.note is not None and "河北省" in m.note.en
 

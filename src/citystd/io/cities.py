@@ -483,6 +483,8 @@ class CityRegister:
         if kind not in KINDS:
             raise ValueError(f"kind must be one of {sorted(KINDS)}, not {kind!r}")
         query = "" if _missing(name) else unicodedata.normalize("NFKC", str(name)).strip()
+        if _missing(code) and re.fullmatch(r"\d{6,12}(?:\.0)?", query):
+            code, query = query, ""  # a name column holding codes (110000, "130100000000")
         c6 = code_key(code)
         raw = None if c6 is not None or _missing(code) else str(code)  # an invalid code is named in a note
         key = (query, c6, raw, self._province_hint_key(province), year_key(year), kind)
