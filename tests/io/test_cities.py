@@ -5,11 +5,7 @@ from __future__ import annotations
 
 import csv
 import itertools
-import os
-import subprocess
-import sys
 import time
-import zipfile
 from collections import Counter
 from pathlib import Path
 
@@ -520,27 +516,6 @@ def test_kinds_cover_the_levels() -> None:
     assert KINDS["city"] == PREFECTURE_LEVELS | COUNTY_LEVELS
     with pytest.raises(ValueError, match="kind"):
         resolve("北京", kind="planet")  # type: ignore[arg-type]
-
-
-# ---------------------------------------------------------------------------------------------
-# Packaging
-
-
-def test_the_wheel_ships_the_register(tmp_path: Path) -> None:
-    out = tmp_path / "dist"
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(out), str(ROOT)],
-        check=True, capture_output=True, text=True,
-    )
-    (wheel,) = out.glob("citystd-*.whl")
-    assert "citystd/io/cities.csv" in zipfile.ZipFile(wheel).namelist()
-    site = tmp_path / "site"
-    zipfile.ZipFile(wheel).extractall(site)
-    code = "from citystd.io.cities import resolve; import citystd; print(resolve('襄樊', year=2023).code, citystd.__file__)"
-    env = {**os.environ, "PYTHONPATH": str(site)}
-    found = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, check=True,
-                           capture_output=True, text=True).stdout.split()
-    assert found[0] == "420600" and found[1].startswith(str(site))
 
 
 # ---------------------------------------------------------------------------------------------
