@@ -86,6 +86,7 @@ RULES: dict[str, Rule] = {
         _r("T507", "pipeline.parameter-value", "invalid parameter value", "流程参数取值无效"),
         _r("T508", "framework.override", "override for an indicator the framework does not use", "覆盖项针对框架未使用的指标"),
         _r("T509", "framework.duplicate-indicator", "indicator appears twice in a tree", "指标在树中出现两次"),
+        _r("T540", "framework.reserved-id", "node id reserved for the overall score", "节点标识符保留给综合得分"),
         # W: advisories (warnings; --strict makes them errors)
         _r("W601", "library.unused-indicator", "indicator used by no framework", "指标未被任何框架使用", W),
         _r("W602", "source.no-clause", "source without a clause", "来源未注明条款", W),
@@ -124,6 +125,7 @@ RULES: dict[str, Rule] = {
         _r("U905", "usage.newer-results", "results written by a newer citystd", "结果由更新版本的 citystd 生成", W),
         _r("U906", "usage.incomparable-results", "results scored by different frameworks or pipelines",
            "两份结果的评价框架或计算流程不同"),
+        _r("U930", "usage.missing-extra", "an optional dependency is not installed", "未安装可选依赖"),
     ]
 }
 

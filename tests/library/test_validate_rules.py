@@ -61,6 +61,7 @@ EXPECTED: dict[str, list[tuple[str, str, int | None, int | None]]] = {
     ],
     "T508_override_unused.yaml": [("T508", "T508_override_unused.yaml", 9, 5)],
     "T509_duplicate_indicator.yaml": [("T509", "T509_duplicate_indicator.yaml", 8, 19)],
+    "T540_reserved_node_id.yaml": [("T540", "T540_reserved_node_id.yaml", 7, 11)],
     "W601_unused_indicator.yaml": [("W601", "W601_unused_indicator.yaml", 3, 9)],
     "W602_source_no_clause.yaml": [("W602", "W602_source_no_clause.yaml", 10, 9)],
     "W603_unused_variable.yaml": [("W603", "W603_unused_variable.yaml", 3, 9)],
