@@ -862,8 +862,9 @@ def resolve_many(
 
 
 __all__ = [
-    "COLUMNS", "HISTORY_FROM", "KINDS", "LEVELS", "LEVEL_NAMES", "REGISTER_DATE",
-    "CityMatch", "CityRegister", "CityUnit", "code_key", "load_rows", "name_key", "register", "resolve",
-    "resolve_many", "year_key",
+    "COLUMNS", "CONTINUING", "COUNTY_LEVELS", "HISTORY_FROM", "KINDS", "LEVELS", "LEVEL_NAMES",
+    "PREFECTURE_LEVELS", "PROVINCE_LEVELS", "REGISTER_DATE",
+    "CityMatch", "CityRegister", "CityUnit", "How", "Kind", "Level", "Status",
+    "code_key", "load_rows", "name_key", "register", "resolve", "resolve_many", "year_key",
 ]
 
