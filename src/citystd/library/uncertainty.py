@@ -33,6 +33,8 @@ import json
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from pydantic import ValidationError
+
 from citystd.diagnostics import Diagnostic, Location, Msg, Severity, suggestion
 from citystd.library.models import Framework, Leaf, Node
 from citystd.library.pipeline import STEPS, AggregateParams, NormaliseParams, Params
@@ -263,8 +265,8 @@ def _step_input(item: dict, i: int, name: str, fw: Framework, bad: Any) -> StepI
             continue
         try:
             with_value(nominal, step, param, v)
-        except Exception as exc:  # pydantic's ValidationError: the message names the rule
-            first = getattr(exc, "errors", lambda **_: [{"msg": str(exc)}])(include_url=False)[0]["msg"]
+        except ValidationError as exc:
+            first = exc.errors(include_url=False)[0]["msg"]
             bad("A005", (i, "values", j), f"'{name}': {step}.{param} = {v!r} is not valid: {first}",
                 f"'{name}'：{step}.{param} = {v!r} 无效（{first}）")
             ok = False
