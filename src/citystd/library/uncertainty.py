@@ -270,15 +270,22 @@ def _step_input(item: dict, i: int, name: str, fw: Framework, bad: Any) -> StepI
             bad("A005", (i, "values", j), f"'{name}': {step}.{param} = {v!r} is not valid: {first}",
                 f"'{name}'：{step}.{param} = {v!r} 无效（{first}）")
             ok = False
+    if not ok:
+        return None
+
+    def canon(v: Any) -> Any:  # as the pipeline would hold it: [0, 100] and [0.0, 100.0] are one value
+        return v if v == OFF else with_value(nominal, step, param, v).model_dump(mode="json")[param]
+
+    canonical = [canon(v) for v in values]
     for j, v in enumerate(values):
-        if any(same_value(v, w) for w in values[:j]):
+        if any(same_value(canonical[j], w) for w in canonical[:j]):
             bad("A007", (i, "values", j), f"'{name}': alternative {v!r} is listed twice",
                 f"'{name}'：备选值 {v!r} 重复列出", Msg("list each alternative once: repeats change the odds "
                                                       "silently", "每个备选值只列一次：重复会悄悄改变抽样概率"))
             ok = False
     if not ok:
         return None
-    distinct = [v for j, v in enumerate(values) if not any(same_value(v, w) for w in values[:j])]
+    distinct = canonical
     nominal_value = OFF if nominal is None else nominal.model_dump(mode="json").get(param)
     if len(distinct) < 2:
         bad("A006", (i, "values"), f"'{name}': {len(distinct)} alternative: nothing varies",
