@@ -72,6 +72,19 @@ def sobol_points(n: int, dims: int, seed: int) -> np.ndarray:
         return sampler.random(n)
 
 
+def saltelli(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of A, B, A_B^(1) … A_B^(d) from N points in [0, 1)^(2d) (A = first d columns, B = last d),
+    and the block of each row (0 = A, 1 = B, 2 + i = A_B^(i))."""
+    n, d = points.shape[0], points.shape[1] // 2
+    a, b = points[:, :d], points[:, d:]
+    blocks_pts = [a, b]
+    for i in range(d):
+        ab = a.copy()
+        ab[:, i] = b[:, i]
+        blocks_pts.append(ab)
+    return np.concatenate(blocks_pts), np.repeat(np.arange(d + 2), n)
+
+
 def make_design(inputs: list[UncertainInput] | tuple[UncertainInput, ...], n: int, seed: int, *,
                 sensitivity: bool, weight_slots: np.ndarray | None = None) -> Design:
     """The design of ``n`` base samples; ``weight_slots`` (slots,) holds the node level of each
@@ -82,17 +95,9 @@ def make_design(inputs: list[UncertainInput] | tuple[UncertainInput, ...], n: in
         sensitivity = False
     pts = sobol_points(n, 2 * d if sensitivity else d, seed)
     if sensitivity:
-        a, b = pts[:, :d], pts[:, d:]
-        blocks_pts = [a, b]
-        for i in range(d):
-            ab = a.copy()
-            ab[:, i] = b[:, i]
-            blocks_pts.append(ab)
-        points = np.concatenate(blocks_pts)
-        blocks = np.repeat(np.arange(d + 2), n)
+        points, blocks = saltelli(pts)
     else:
-        points = pts
-        blocks = np.zeros(n, dtype=int)
+        points, blocks = pts, np.zeros(n, dtype=int)
     k = np.array([alternatives(inp, n) for inp in inputs], dtype=int)
     choices = np.minimum(np.floor(points * k).astype(int), k - 1) if d else np.zeros((points.shape[0], 0), int)
     weight_sets = None

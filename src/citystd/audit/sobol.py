@@ -2,7 +2,10 @@
 
 For d uncertain inputs and N base samples the design evaluates the output y at the rows of two
 independent N × d matrices A and B and of the d matrices A_B^(i) (A with column i taken from B):
-N·(d + 2) evaluations. With V = the variance (1/n, as SALib) of y over the 2N rows of A and B:
+N·(d + 2) evaluations. The outputs are first standardised over all N·(d + 2) rows
+(y ← (y − mean)/sd, as SALib does: the first-order estimator is not invariant to a shift of y in
+finite samples, and centring lowers its variance). With V = the variance (1/n) of y over the 2N
+rows of A and B:
 
 - first order (Saltelli et al. 2010): S_i = (1/N) Σ_j y_B,j (y_ABi,j − y_A,j) / V
 - total (Jansen 1999): S_Ti = (1/2N) Σ_j (y_A,j − y_ABi,j)² / V
@@ -26,7 +29,7 @@ class SobolIndices:
     total: np.ndarray  # (d,)
     first_ci: np.ndarray  # (d, 2)
     total_ci: np.ndarray  # (d, 2)
-    variance: float
+    variance: float  # of the raw output over the A and B rows
     n: int  # base samples used
 
 
@@ -61,6 +64,13 @@ def sobol_indices(y: np.ndarray, n: int, d: int, *, resamples: int = 1000, level
     if keep is not None:
         ya, yb, yab = ya[keep], yb[keep], yab[keep]
     m = ya.shape[0]
+    raw_var = float(np.concatenate([ya, yb]).var()) if m else float("nan")
+    if m:
+        every = np.concatenate([ya, yb, yab.ravel()])
+        sd = every.std()
+        centre = every.mean()
+        scale = sd if sd > 0 else 1.0
+        ya, yb, yab = (ya - centre) / scale, (yb - centre) / scale, (yab - centre) / scale
     first, total, var = _estimate(ya, yb, yab)
     if m == 0:
         nan = np.full(d, np.nan)
@@ -74,4 +84,4 @@ def sobol_indices(y: np.ndarray, n: int, d: int, *, resamples: int = 1000, level
     lo, hi = (1 - level) / 2 * 100, (1 + level) / 2 * 100
     first_ci = np.percentile(bf, [lo, hi], axis=0).T
     total_ci = np.percentile(bt, [lo, hi], axis=0).T
-    return SobolIndices(first, total, first_ci, total_ci, float(var), m)
+    return SobolIndices(first, total, first_ci, total_ci, raw_var, m)
