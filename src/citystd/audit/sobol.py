@@ -71,7 +71,7 @@ def sobol_indices(y: np.ndarray, n: int, d: int, *, resamples: int = 1000, level
         centre = every.mean()
         scale = sd if sd > 0 else 1.0
         ya, yb, yab = (ya - centre) / scale, (yb - centre) / scale, (yab - centre) / scale
-    first, total, var = _estimate(ya, yb, yab)
+    first, total, _ = _estimate(ya, yb, yab)
     if m == 0:
         nan = np.full(d, np.nan)
         return SobolIndices(nan, nan, np.full((d, 2), np.nan), np.full((d, 2), np.nan), float("nan"), 0)
