@@ -1,5 +1,5 @@
-"""Rendering an audit document: JSON, a plain-text summary, HTML (:mod:`citystd.audit.html`) or
-Excel (:mod:`citystd.audit.excel`). Every renderer reads the document only (docs/audit.md)."""
+"""Rendering an audit document: JSON or a plain-text summary. Every renderer reads the document
+only (docs/audit.md)."""
 
 from __future__ import annotations
 
@@ -43,14 +43,6 @@ def render(doc: dict[str, Any], fmt: str, lang: str) -> bytes:
         from citystd.audit.document import dumps
 
         return dumps(doc)
-    if fmt == "html":
-        from citystd.audit.html import render_html
-
-        return render_html(doc, lang)
-    if fmt == "xlsx":
-        from citystd.audit.excel import render_xlsx
-
-        return render_xlsx(doc, lang)
     return summary_text(doc, lang).encode("utf-8")
 
 
