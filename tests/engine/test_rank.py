@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from engine_testing import cross_section, panel
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from engine_testing import cross_section, panel
 
 from citystd.engine.rank import rank
 
