@@ -332,6 +332,12 @@ def check_framework(lib: Library, fw: Framework, origin: Origin) -> Iterator[Dia
         bounds = effective_bounds(ind, fw)
         yield from check_bounds(ind, origin, _lo_hi(ind.range), bounds, ("overrides", ind_id))
     yield from _pipeline(lib, fw, origin, node_seen, leaf_seen)
+    if fw.uncertainty is not None:
+        from citystd.library.uncertainty import locator, parse_uncertainty
+
+        _, found = parse_uncertainty(fw.uncertainty, fw, locator(origin.positions, (*origin.path, "uncertainty")),
+                                     f"framework '{fid}' uncertainty")
+        yield from found
 
 
 def effective_bounds(ind: Indicator, fw: Framework) -> Bounds:
