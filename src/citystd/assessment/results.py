@@ -43,7 +43,7 @@ class Results:
                  issues: Sequence[Diagnostic], lang: str = "en", codes: dict[str, str] | None = None) -> None:
         self.spec, self.scores, self.lib = spec, scores, lib
         self.input_info, self.issues, self.lang = input_info, list(issues), lang
-        self.codes = dict(codes or {})
+        self.code_of = dict(codes or {})  # city → 6-digit division code, where known
         self.node_ids = [n.id for n in spec.nodes if n.id != ROOT]
         self.inds = list(spec.indicators)
         idx = scores.nodes.index
@@ -54,6 +54,7 @@ class Results:
         self.order = sorted(range(len(units)), key=lambda r: (years[r] is not None, years[r] or 0,
                                                               root_rank[r] is None, root_rank[r] or 0, units[r]))
         self.units, self.years = units, years
+        self.codes: list[str | None] = [self.code_of.get(u) for u in units]  # per row, like units
 
     def header(self) -> dict[str, Any]:
         spec = self.spec
@@ -100,7 +101,7 @@ class Results:
         out = []
         for r in self.order:  # one entry per city-year: building the document, not computing
             out.append({
-                "city": self.units[r], "code": self.codes.get(self.units[r]), "year": self.years[r],
+                "city": self.units[r], "code": self.codes[r], "year": self.years[r],
                 "score": c["n_score"][ROOT][r], "rank": c["n_rank"][ROOT][r], "rating": c["n_col"][ROOT][r],
                 "coverage": c["n_cov"][ROOT][r],
                 "nodes": {n: {"score": c["n_score"][n][r], "rank": c["n_rank"][n][r], "rating": c["n_col"][n][r],
@@ -143,7 +144,7 @@ class Results:
             return "cat", _factorize(frame[col].to_numpy(dtype=object))
 
         years = np.array([np.nan if y is None else float(y) for y in self.years])
-        codes = np.array([self.codes.get(u) for u in self.units], dtype=object)
+        codes = np.array(self.codes, dtype=object)
         sources: list[tuple[str, Any]] = [("cat", _factorize(np.array(self.units, dtype=object))),
                                           ("cat", _factorize(codes)), ("int", years),
                                           f(sc.nodes, ROOT), i(sc.node_ranks, ROOT), c(sc.node_colours, ROOT),

@@ -10,8 +10,8 @@ ratios, and the aliases columns are matched by.
 - **R206** a division in a formula whose numerator and denominator are measured over different
   areas (``urban_gas_users / population`` with 城区 over 全市), unless the indicator declares
   ``mixed_scopes`` with its reason;
-- **R207** an alias that also names another variable or indicator of the same scope (a column
-  with that header would match either).
+- **R207** an alias that is also an alias of another variable or indicator of the same scope (a
+  column with that header would match either).
 
 Unit parsing loads pint (:mod:`citystd.units`) only when the library declares units, which it
 always does; the rules run with ``citystd validate``.
@@ -150,25 +150,29 @@ def _scopes(lib: Library, formulas: dict[str, Formula]) -> Iterator[Diagnostic]:
 # ---------------------------------------------------------------- aliases
 
 def _aliases(lib: Library) -> Iterator[Diagnostic]:
+    """Two items sharing an alias, with scopes that do not tell them apart. (An alias equal to
+    another item's id or name is not ambiguous: when reading, an id beats a name, a name an alias.)"""
     owners: dict[str, list[tuple[str, str | None]]] = {}
     items: list[tuple[str, str, Variable | Indicator]] = [("variables", k, v) for k, v in lib.variables.items()]
     items += [("indicators", k, i) for k, i in lib.indicators.items()]
     for _kind, item_id, item in items:
-        for text in (item_id, item.name.zh, item.name.en, *item.aliases):
+        names = {header_key(t) for t in (item_id, item.name.zh, item.name.en)}
+        for text in item.aliases:
             key = header_key(text)
-            if key and (item_id, item.scope) not in owners.get(key, []):
+            if key and key not in names and (item_id, item.scope) not in owners.get(key, []):
                 owners.setdefault(key, []).append((item_id, item.scope))
+    order = {item_id: n for n, (_kind, item_id, _item) in enumerate(items)}
     for kind, item_id, item in items:
-        for k, alias in enumerate(item.aliases):
+        for k, alias in enumerate(item.aliases):  # reported once, at the later of the two
             clash = [other for other, scope in owners.get(header_key(alias), [])
-                     if other != item_id and (scope is None or item.scope is None or scope == item.scope)]
+                     if order[other] < order[item_id] and (scope is None or item.scope is None or scope == item.scope)]
             if not clash:
                 continue
             others = ", ".join(f"'{c}'" for c in clash)
             yield Diagnostic(
-                "R207", Msg(f"alias '{alias}' of '{item_id}' also names {others} of the same scope: a column "
+                "R207", Msg(f"alias '{alias}' of '{item_id}' is also an alias of {others} of the same scope: a column "
                             "headed so would match either",
-                            f"'{item_id}' 的别名 '{alias}' 同时指向同一统计范围的 {others}：该表头的列无法确定对应哪一个"),
+                            f"'{item_id}' 的别名 '{alias}' 同时是同一统计范围的 {others} 的别名：该表头的列无法确定对应哪一个"),
                 lib.origins[(kind, item_id)].locate("aliases", k),
                 Msg("remove the alias from one of them, or declare their different `scope:`",
                     "请从其中一个删除该别名，或为它们声明不同的 `scope:`"))
