@@ -75,9 +75,10 @@ def _decide_layout(raw: RawTable, keys: list[str], vocab: Vocabulary, cols: Colu
     taken = cols.taken()
     var = alias_column(keys, _VAR_KEYS, taken)
     value = alias_column(keys, _VALUE_KEYS, taken | ({var} if var is not None else set()))
-    if layout == "wide":
-        return "wide"
-    if var is None and (layout == "long" or not any(vocab.known(h) for h in raw.headers)):
+    if layout == "wide" or (layout == "auto" and raw.dialect == "yearbook" and var is None):
+        return "wide"  # a yearbook table is wide: one column per statistic
+    assert raw.columns is not None
+    if var is None and (layout == "long" or not any(vocab.match_header(c).id for c in raw.columns)):
         var = _guess_variable_column(raw, vocab, taken)
     if var is not None and value is None:
         rest = [j for j in range(len(raw.headers)) if j not in taken and j != var

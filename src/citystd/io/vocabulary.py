@@ -65,6 +65,8 @@ class Vocabulary:
             self.__dict__.update(vocabulary.__dict__)
             return
         self.open = vocabulary is None
+        self._match_cache: dict[str, str | None] = {}  # shared by copies (Vocabulary(vocab))
+        self._hint_cache: dict[str, Msg | None] = {}
         terms: list[Term] = []
         if isinstance(vocabulary, Mapping):
             terms = [Term(vid, tuple(n for n in names if n and n != vid)) for vid, names in vocabulary.items()]
@@ -108,10 +110,15 @@ class Vocabulary:
     # --- matching ---------------------------------------------------------------------------
 
     def match(self, text: str) -> str | None:
-        """The id a plain header names (no scope, no unit handling beyond a trailing bracket)."""
-        from citystd.io.headers import parse_header
+        """The id a plain header (or a long table's variable name) names; cached per text."""
+        cache = self._match_cache
+        if text not in cache:
+            from citystd.io.headers import parse_header
 
-        return self.match_header(parse_header([text])).id
+            if len(cache) > 100_000:
+                cache.clear()
+            cache[text] = self.match_header(parse_header([text])).id
+        return cache[text]
 
     def match_header(self, header: ColumnHeader) -> Match:
         if self.open:
@@ -149,6 +156,12 @@ class Vocabulary:
         """A did-you-mean against ids, names and aliases (naming the id when it is not the text)."""
         if self.open:
             return None
+        cache = self._hint_cache
+        if text not in cache:
+            cache[text] = self._hint(text)
+        return cache[text]
+
+    def _hint(self, text: str) -> Msg | None:
         cands = [c for c in self.candidates if c]
         hits = did_you_mean(text.strip(), cands)
         if not hits:
