@@ -126,10 +126,46 @@ def print_completeness(report: Any, lang: str) -> None:
         for ind in none[:SHOWN_MISSING]:
             why = ""
             if ind.missing_columns:
-                listed = ", ".join(ind.missing_columns)
-                why = f" — 缺少：{listed}" if zh else f" — the file has no {listed}"
+                listed = ", ".join(_with_source(c, report.sources.get(c, []), zh) for c in ind.missing_columns)
+                why = f" — 缺少：{listed}" if zh else f" — the data has no {listed}"
             out.print(f"  {escape(ind.id)}  {escape(ind.name['zh' if zh else 'en'])}{escape(why)}")
         if len(none) > SHOWN_MISSING:
             rest = len(none) - SHOWN_MISSING
             out.print(f"  ……另有 {rest} 个（--format json 列出全部）" if zh else
                       f"  … and {rest} more (--format json lists them all)")
+    print_per_city(report, lang)
+
+
+def _with_source(column: str, sources: list[str], zh: bool) -> str:
+    if not sources:
+        return column
+    return f"{column}（见 {sources[0]}）" if zh else f"{column} (published in {sources[0]})"
+
+
+def print_per_city(report: Any, lang: str) -> None:
+    """One line on what each city can be computed: the fewest, the median, the most."""
+    from rich.markup import escape
+
+    from citystd.cli.common import stdout_console
+
+    latest: dict[str, Any] = {}  # each city in its latest year
+    for c in report.per_city:
+        if c.city not in latest or (c.year or 0) >= (latest[c.city].year or 0):
+            latest[c.city] = c
+    rows = list(latest.values())
+    if not rows:
+        return
+    zh = lang == "zh"
+    out = stdout_console()
+    ordered = sorted(rows, key=lambda c: (c.computable, c.city))
+    low, high = ordered[0], ordered[-1]
+    mid = ordered[len(ordered) // 2]
+    of = low.of
+    out.print()
+    if zh:
+        out.print(escape(f"各城市最近一年可计算的指标（共 {of} 个）：最少 {low.computable}（{low.city}），中位数 {mid.computable}，"
+                         f"最多 {high.computable}（{high.city}）；--format json 逐城市列出"))
+    else:
+        out.print(escape(f"Indicators computable per city in its latest year (of {of}): fewest {low.computable} ({low.city}), "
+                         f"median {mid.computable}, most {high.computable} ({high.city}); --format json lists "
+                         "every city"))

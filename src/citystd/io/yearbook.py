@@ -20,8 +20,9 @@ What this module adds to a plain table (:func:`apply`):
 - the **title rows** give the unit of the whole table (``单位：万元``), its scope (``…(全市)``)
   and its year (``2023年``); without a year in the title, a path naming the yearbook's edition
   (``中国城市统计年鉴2024``) gives the data year, the edition minus one (D730 says so);
-- **group rows** — a name without data, not indented, followed by indented names — are not
-  cities: the rows under one get its name as their ``province``.
+- **group rows** — a name without data, not indented, followed by indented names or naming a
+  province (the city register knows them) — are not cities: the rows under one get its name as
+  their ``province``.
 """
 
 from __future__ import annotations
@@ -100,6 +101,14 @@ def _year(titles: list[str], path: str | None, file: str) -> tuple[int | None, D
     return None, None
 
 
+def _is_province(name: str) -> bool:
+    """A province-level unit's name per the city register (河北省, Hebei, 内蒙古 …); not a municipality."""
+    from citystd.io.cities import register
+
+    reg = register()
+    return reg.is_province(name) and not reg.resolve(name).ok
+
+
 def _group_rows(raw: RawTable, recognise: Recogniser) -> None:
     """Mark the province group rows (``raw.skip``) and give the rows under each its ``province``."""
     names_j = [j for j, h in enumerate(raw.headers) if recognise.is_name_column(h)] or [0]
@@ -121,7 +130,7 @@ def _group_rows(raw: RawTable, recognise: Recogniser) -> None:
     named = stripped != ""
     nxt_indented = np.zeros(n, dtype=bool)
     nxt_indented[:-1] = indented[1:]
-    province_like = np.array([bool(_PROVINCE.search(s)) for s in stripped], dtype=bool)
+    province_like = np.array([bool(s) and (bool(_PROVINCE.search(s)) or _is_province(s)) for s in stripped], dtype=bool)
     group = named & ~indented & no_data & (nxt_indented | province_like)
     if not group.any():
         return
