@@ -379,11 +379,18 @@ def _conflicts(long: pd.DataFrame, dup: pd.Series, parts: list[CityData], labels
         city, year = labels[o["unit"]], o["year"]
         when = "" if pd.isna(year) else f" {year}"
         out.append(Diagnostic("D734", Msg(
-            f'"{var}" of {city}{when} is {a[i]:g} in {where_a} but {b[i]:g} in {where_b}',
-            f'{city}{when} 的 "{var}" 在 {where_a} 为 {a[i]:g}，在 {where_b} 为 {b[i]:g}'), where_b,
+            f'"{var}" of {city}{when} is {_num(a[i])} in {where_a} but {_num(b[i])} in {where_b}',
+            f'{city}{when} 的 "{var}" 在 {where_a} 为 {_num(a[i])}，在 {where_b} 为 {_num(b[i])}'), where_b,
             Msg(f"correct one of them, or pass --prefer {parts[ka].source.file} (or the other) to use its values",
                 f"请更正其中之一，或用 --prefer {parts[ka].source.file}（或另一个）指定采用哪一方的数值")))
     return out
+
+
+def _num(v: float) -> str:
+    """A value as written in a table: 21860000, 0.123 (no exponent for whole numbers)."""
+    if float(v).is_integer() and abs(v) < 1e15:
+        return str(int(v))
+    return f"{v:.12g}"
 
 
 def _attributes(parts: list[CityData], keys: list[np.ndarray], row_index: pd.MultiIndex,

@@ -36,7 +36,7 @@ import pandas as pd
 
 from citystd.diagnostics import Diagnostic, Location, Msg
 from citystd.io.detect import Found
-from citystd.io.headers import parse_header, title_scope, unit_line
+from citystd.io.headers import parse_header, scope_of_label, title_scope, unit_line
 from citystd.io.table import RawTable, Recogniser, cell_text, header_parts
 
 _TITLE_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年(?!\s*鉴)")
@@ -74,12 +74,14 @@ def apply(raw: RawTable, head: Sequence[Sequence[object]], found: Found, recogni
 
 
 def _own_row(head: Sequence[Sequence[object]], found: Found, col: int, line_of: Callable[[int], int]) -> int | None:
-    """The source row of the deepest header cell that column ``col`` fills itself."""
-    for i in range(found.end, found.header - 1, -1):
-        row = head[i]
-        if col < len(row) and cell_text(row[col]):
-            return line_of(i)
-    return line_of(found.header)
+    """The source row of the cell that names column ``col``: its deepest own cell that is not a
+    scope label (常住人口城镇化率(%) rather than 全市 under it), else its deepest own cell (市辖区
+    under a merged 常住人口), else the header's first row."""
+    own = [i for i in range(found.header, found.end + 1) if col < len(head[i]) and cell_text(head[i][col])]
+    named = [i for i in own if scope_of_label(cell_text(head[i][col])) is None]
+    if named:
+        return line_of(named[-1])
+    return line_of(own[-1] if own else found.header)
 
 
 def _year(titles: list[str], path: str | None, file: str) -> tuple[int | None, Diagnostic | None]:
