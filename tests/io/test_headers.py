@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from citystd.io.headers import parse_header, scope_of_label, split_bilingual, strip_variant, title_scope, unit_line
+from citystd.io.headers import (
+    parse_header,
+    scope_of_label,
+    split_bilingual,
+    strip_variant,
+    title_scope,
+    unit_line,
+)
 from citystd.textkeys import header_key
 
 
