@@ -146,8 +146,68 @@ def _parse_exactly(text: str) -> Any | None:
 
 
 def is_unit(text: str) -> bool:
-    """True if ``text`` parses as a unit (``万元``, ``%``, ``ug/m3``); ``国家级`` or ``2019`` do not."""
-    return _parse(text) is not None
+    """True if ``text`` parses as a unit (``万元``, ``%``, ``ug/m3``); ``国家级`` or ``2019`` do not.
+
+    Texts made only of names citystd defines (``units.txt``) and common SI symbols are recognised
+    without loading pint (:func:`plainly_a_unit`), so ``citystd validate`` stays fast; anything
+    else is parsed by pint.
+    """
+    return plainly_a_unit(text) or _parse(text) is not None
+
+
+#: SI and other symbols pint knows, for the fast path of :func:`is_unit` (citystd's own names are
+#: read from units.txt).
+_SYMBOLS = frozenset("""m km cm mm g kg mg ug t h d s min W kW MW J kJ MJ GJ Wh kWh MWh percent permille
+dimensionless hectare ha tonne year day hour minute L""".split())
+_PREFIXES = ("万", "亿", "千", "百", "十", "毫", "微")
+_TOKEN = re.compile(r"^(?:\d+(?:\.\d+)?(?:e[+-]?\d+)?\s*)?(?P<name>[^\d\s*/()]+)(?:\*\*[123])?$")
+
+
+def _power_of_ten(text: str) -> bool:
+    v = float(text)
+    return v > 0 and abs(math.log10(v) - round(math.log10(v))) < 1e-9
+
+
+@lru_cache(maxsize=1)
+def _own_names() -> frozenset[str]:
+    names = set(_SYMBOLS)
+    text = resources.files("citystd").joinpath("units.txt").read_text(encoding="utf-8")
+    for line in text.splitlines():
+        line = line.split("#", 1)[0].strip()
+        if "=" not in line or line.endswith("-") or line.split("=", 1)[0].strip().endswith("-"):
+            continue
+        parts = [x.strip() for x in line.split("=")]
+        names.add(parts[0])
+        names.update(x for x in parts[2:] if x and not x.startswith("["))
+    return frozenset(names)
+
+
+@lru_cache(maxsize=4096)
+def plainly_a_unit(text: str) -> bool:
+    """A unit made only of known names (``万元``, ``人/10万人``, ``千瓦时/人·年``, ``km²``, ``%``) —
+    decided without pint. False means "ask pint", not "not a unit"."""
+    t = normalise_unit(text)
+    if t in ("%", "1"):
+        return True
+    if not t or len(t) > _MAX_LEN or "(" in t:
+        return False
+    names = _own_names()
+    units = 0
+    for token in re.split(r"\s*[*/]\s*(?!\*)", t.replace("**", "^^")):
+        token = token.replace("^^", "**").strip()
+        number = re.match(r"\d+(?:\.\d+)?(?:e[+-]?\d+)?", token)
+        if number and not _power_of_ten(number.group(0)):  # 10 000 persons, not 2019年
+            return False
+        if number and number.end() == len(token):
+            continue
+        m = _TOKEN.match(token)
+        if not m:
+            return False
+        name = m.group("name")
+        if name not in names and not (name[:1] in _PREFIXES and name[1:] in names):
+            return False
+        units += 1
+    return units > 0
 
 
 def canonical(text: str) -> str | None:

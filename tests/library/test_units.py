@@ -76,3 +76,19 @@ def test_the_command_line_does_not_import_pint() -> None:
     code = "import sys; from citystd.cli import app; print('pint' in sys.modules, 'pandas' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["False", "False"]
+
+
+def test_the_fast_path_agrees_with_pint() -> None:
+    """plainly_a_unit (no pint) never accepts what pint rejects: on every unit text of the library,
+    the yearbook's header units and texts that are not units."""
+    lib, _ = load_library([builtin_path()])
+    texts = {t for coll in (lib.variables, lib.indicators) for item in coll.values() for t in unit_candidates(item.unit)}
+    texts |= {"万人", "亿元", "微克/立方米", "万平方米", "10 000 persons", "100 000 000 yuan", "10 000 kW h", "ug/m3",
+              "2019年", "3 km", "国家级", "公路+水路", "Total City", "1/0", "m2", "sq.km", "万人次", "‰"}
+    accepted = {t for t in texts if units.plainly_a_unit(t)}
+    assert accepted and all(units._parse(t) is not None for t in accepted)
+
+
+def test_validate_does_not_import_pint() -> None:
+    code = "import sys; from citystd.library.validate import validate; validate(); print('pint' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "False"
