@@ -86,6 +86,10 @@ RULES: dict[str, Rule] = {
         _r("T507", "pipeline.parameter-value", "invalid parameter value", "流程参数取值无效"),
         _r("T508", "framework.override", "override for an indicator the framework does not use", "覆盖项针对框架未使用的指标"),
         _r("T509", "framework.duplicate-indicator", "indicator appears twice in a tree", "指标在树中出现两次"),
+        _r("T520", "pipeline.unknown-level", "aggregate `levels` names a level the tree does not have",
+           "aggregate 的 `levels` 指定了指标树中不存在的层级"),
+        _r("T521", "pipeline.target-count", "target importances do not number the node's children",
+           "目标重要性的个数与节点的子节点数不符"),
         # W: advisories (warnings; --strict makes them errors)
         _r("W601", "library.unused-indicator", "indicator used by no framework", "指标未被任何框架使用", W),
         _r("W602", "source.no-clause", "source without a clause", "来源未注明条款", W),
@@ -116,6 +120,9 @@ RULES: dict[str, Rule] = {
         _r("E806", "method.no-goalposts", "indicator has no goalposts", "指标没有目标值区间（goalposts）"),
         _r("E807", "method.no-thresholds", "indicator has no thresholds", "指标没有评级阈值"),
         _r("E809", "method.screened", "unit dropped by screening", "单元被筛除", W),
+        _r("E810", "method.no-reference", "reference unit not among the units scored", "参照单元不在参与评分的单元中"),
+        _r("E811", "method.importance-not-reached", "optimised weights do not reach the target importances",
+           "优化权重未能达到目标重要性", W),
         # U: usage and internal problems (exit code 2)
         _r("U901", "usage.path", "path does not exist or cannot be read", "路径不存在或无法读取"),
         _r("U902", "usage.empty", "no YAML files found", "未找到 YAML 文件"),
