@@ -337,10 +337,16 @@ def _normalise(spec: ScoringSpec, data: pd.DataFrame, p: NormaliseParams) -> tup
                       columns=["green", "yellow", "orange"])
     # indicators with their own spec (COINr's indiv_specs) are normalised in groups of equal specs:
     # one vectorised call per distinct spec, not per indicator
-    groups: dict[str, tuple[Any, list[str]]] = {}
-    for c in cols:
-        own = p.for_indicator(c) if p.indicators and c in p.indicators else p
-        groups.setdefault(own.model_dump_json(exclude={"indicators"}), (own, []))[1].append(c)
+    own_specs = p.indicators or {}
+    groups: dict[str, tuple[Any, list[str]]] = {"": (p, [c for c in cols if c not in own_specs])}
+    base = p.for_indicator("")
+    for c in cols:  # in the frame's order, so each group's columns are too
+        if c in own_specs:
+            own = p.for_indicator(c)
+            key = "" if own == base else own.model_dump_json()  # an own spec that changes nothing joins the step's
+            groups.setdefault(key, (own, []))[1].append(c)
+    if not groups[""][1]:
+        del groups[""]
     parts, diags = [], []
     for q, group in groups.values():
         sub = data[group] if len(groups) > 1 else data
