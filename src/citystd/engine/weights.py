@@ -312,9 +312,11 @@ def optimise(
 
     ``index_of(w)`` aggregates the rows of ``children`` (complete rows only are used) with the
     weights w; ``targets`` are relative importances (default equal). After Becker et al. (2017),
-    *Ecological Indicators* 80:12–22: minimise Σ_j (S_j/Σ S − t_j/Σ t)² over w = softmax(θ) by
-    Levenberg–Marquardt with a forward-difference Jacobian, starting from w = t/Σ t (as COINr's
-    ``get_opt_weights``). Deterministic. The data may make the targets unreachable (correlated
+    *Ecological Indicators* 80:12–22: minimise Σ_j (S_j/Σ S − t_j/Σ t)² over the simplex of w by
+    Levenberg–Marquardt with a forward-difference Jacobian, each step projected back onto the
+    simplex (negative weights set to 0, then rescaled to sum 1), from two starts — w = t/Σ t (as
+    COINr's ``get_opt_weights``) and w ∝ √t_j/σ_j (exact for uncorrelated children and a linear
+    index) — keeping the better. Deterministic. The data may make the targets unreachable (correlated
     children): the result then holds the closest importances found, and :attr:`OptimisedWeights.gap`
     says how far they are.
     """
@@ -330,44 +332,54 @@ def optimise(
     t = t / t.sum()
     frame = pd.DataFrame(x, columns=children.columns)
 
-    def importances(theta: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        e = np.exp(theta - theta.max())
-        w = e / e.sum()
+    def importances(w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         s = main_effects(frame, index_of(w), estimator).to_numpy()
         total = s.sum()
-        shares = s / total if total > 0 else np.full(k, np.nan)
-        return w, s, shares
+        return s, (s / total if total > 0 else np.full(k, np.nan))
 
-    theta = np.log(np.maximum(t, 1e-6))
-    w, s, shares = importances(theta)
-    res = shares - t
-    cost = float(res @ res)
-    mu, h, it = 1e-3, 1e-6, 0
-    while it < max_iterations and np.isfinite(cost) and cost > 1e-20:
-        it += 1
-        jac = np.empty((k, k))
-        for i in range(k):  # one evaluation per child: k is a node's children, a handful
-            step = theta.copy()
-            step[i] += h
-            jac[:, i] = (importances(step)[2] - t - res) / h
-        a, g = jac.T @ jac, jac.T @ res
-        moved = False
-        scale = max(float(np.trace(a)) / k, 1e-12)
-        for _ in range(40):
-            delta = np.linalg.solve(a + mu * scale * np.eye(k), -g)
-            delta *= min(1.0, 1.0 / max(float(np.max(np.abs(delta))), 1e-300))  # at most e× per weight per step
-            w2, s2, sh2 = importances(theta + delta)
-            r2 = sh2 - t
-            c2 = float(r2 @ r2)
-            if np.isfinite(c2) and c2 < cost:
-                theta, w, s, shares, res = theta + delta, w2, s2, sh2, r2
-                moved, small = True, cost - c2 <= 1e-10 * cost
-                cost = c2
-                mu = max(mu / 3.0, 1e-12)
+    def descend(w: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, float, int]:
+        """Levenberg–Marquardt from ``w``, each step projected back onto the simplex."""
+        s, shares = importances(w)
+        res = shares - t
+        cost = float(res @ res)
+        mu, h, it = 1e-3, 1e-7, 0
+        while it < max_iterations and np.isfinite(cost) and cost > 1e-24:
+            it += 1
+            jac = np.empty((k, k))
+            for i in range(k):  # one evaluation per child: k is a node's children, a handful
+                step = w.copy()
+                step[i] += h
+                jac[:, i] = (importances(step / step.sum())[1] - t - res) / h
+            a, g = jac.T @ jac, jac.T @ res
+            scale = max(float(np.trace(a)) / k, 1e-300)
+            moved = small = False
+            for _ in range(40):
+                delta = np.linalg.solve(a + mu * scale * np.eye(k), -g)
+                w2 = np.maximum(w + delta, 0.0)
+                if w2.sum() <= 0:
+                    mu *= 4.0
+                    continue
+                w2 = w2 / w2.sum()
+                s2, sh2 = importances(w2)
+                r2 = sh2 - t
+                c2 = float(r2 @ r2)
+                if np.isfinite(c2) and c2 < cost:
+                    small = cost - c2 <= 1e-9 * cost
+                    w, s, shares, res, cost, moved = w2, s2, sh2, r2, c2, True
+                    mu = max(mu / 3.0, 1e-12)
+                    break
+                mu *= 4.0
+            if not moved or small:
                 break
-            mu *= 4.0
-        if not moved or small:
-            break
+        return w, s, shares, cost, it
+
+    # two starts: the targets (COINr's start) and w ∝ √t/σ, the answer for uncorrelated children
+    # and a linear index; the better end wins
+    sd = x.std(axis=0)
+    guess = np.sqrt(t) / np.where(sd > 0, sd, 1.0)
+    runs = [descend(t.copy()), descend(guess / guess.sum())]
+    w, s, shares, _, it = min(runs, key=lambda r: (not np.isfinite(r[3]), r[3]))
+    it = sum(r[4] for r in runs)
     cols = children.columns
     return OptimisedWeights(pd.Series(w, index=cols, name="weight"), pd.Series(t, index=cols, name="target"),
                             pd.Series(shares, index=cols, name="achieved"), pd.Series(s, index=cols, name="main_effect"),
