@@ -260,3 +260,15 @@ def test_optimised_weights_against_coinr_get_opt_weights() -> None:
         assert fit.gap <= coinr_gap + 1e-12
     fit = optimise(x, mean, [1, 1], estimator="pearson")
     assert fit.gap < 1e-9 and np.allclose(fit.weights, o["equal"]["weights"], atol=0.02)
+
+
+def test_optimised_weights_reach_reachable_targets_far_from_the_start() -> None:
+    # independent children of very different spreads: the narrow one needs most of the weight
+    # (a search on softmax weights once drove it to 0 instead)
+    rng = np.random.default_rng(1)
+    x = pd.DataFrame({"wide": rng.uniform(0, 100, 30), "mid": rng.uniform(20, 70, 30),
+                      "narrow": rng.uniform(40, 60, 30)})
+    for estimator in ("linear", "cubic", "pearson"):
+        fit = optimise(x, lambda w: aggregate(x, w).to_numpy(), [2, 1, 1], estimator=estimator)
+        assert fit.gap < 1e-6, estimator
+        assert fit.weights["narrow"] > 0.6
