@@ -250,6 +250,12 @@ class AggregateParams(Params):
                 raise ValueError(f"{where}p must be a finite number")
         return self
 
+    def fills(self) -> set[str]:
+        """Every fill method some node may use (the step's, and those of ``levels`` and ``nodes``)."""
+        rules = [*(self.levels or {}).values(), *(self.nodes or {}).values()]
+        found = {self.fill, *(_as_rule(r).fill for r in rules)}
+        return {f for f in found if f and f != "none"}
+
     def rule(self, node_id: str, level: int, label: str | None = None) -> NodeAggregation:
         """The aggregation of node ``node_id`` (``label``: how the YAML names it, e.g. ``root``).
 
