@@ -20,8 +20,8 @@ def score_command(
                                   help="Built-in framework id (default: action-plan) or a framework YAML file."),
     library: list[Path] = typer.Option(None, "--library", help="Use this library instead of the built-in one."),
     output: Path = typer.Option(None, "--output", "-o", help="Write results or a report to this file; the format "
-                                "follows the extension (.json, .csv, .xlsx, .html, .md)."),
-    fmt: str = typer.Option(None, "--format", help="table | json | csv | xlsx | html | markdown "
+                                "follows the extension (.json, .csv, .xlsx, .html, .md, .parquet)."),
+    fmt: str = typer.Option(None, "--format", help="table | json | csv | xlsx | html | markdown | parquet "
                             "(default: from -o, else table)."),
     sheet: str = typer.Option(None, "--sheet", help="Worksheet name (default: the sheet holding the data)."),
     layout: str = typer.Option("auto", "--layout", help="auto | wide | long"),
@@ -65,7 +65,8 @@ def score_command(
         err.print(f"[bold red]{msg}[/]")
         raise typer.Exit(EXIT_FAIL)
     check_city(list(dict.fromkeys(outcome.results.units)), city, lang)
-    emit(lambda: outcome.doc, fmt, lang, output=output, city=city, json_chunks=outcome.results.json_chunks)
+    emit(lambda: outcome.doc, fmt, lang, output=output, city=city, json_chunks=outcome.results.json_chunks,
+         results=outcome.results)
     # errors found while scoring (e.g. an indicator that could not be normalised) fail the run,
     # unless the user chose to go on
     raise typer.Exit(EXIT_FAIL if outcome.errors and not keep_going else EXIT_OK)

@@ -169,6 +169,8 @@ class Framework(Spec):
     pipeline: list[PipelineStep] = Field(default_factory=list)
     tree: list[TreeItem]
     overrides: dict[str, Override] = Field(default_factory=dict)
+    #: what an audit varies (:mod:`citystd.library.uncertainty`; checked by rules A001–A014)
+    uncertainty: list[Any] | None = None
 
 
 class LibraryFile(Spec):

@@ -29,6 +29,9 @@ SEMVER = re.compile(
     r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$"
 )
 
+#: the id under which tidy results (Parquet, the Python API) list the overall score
+RESERVED_NODE = "overall"
+
 
 def check_library(lib: Library) -> list[Diagnostic]:
     """All cross-object rules, in a stable order."""
@@ -294,6 +297,11 @@ def check_framework(lib: Library, fw: Framework, origin: Origin) -> Iterator[Dia
                 yield Diagnostic("T501", Msg(f"framework '{fid}': node id '{item.id}' used twice",
                                              f"框架 '{fid}'：节点标识符 '{item.id}' 重复"), origin.locate(*path, "id"))
             node_seen.setdefault(item.id, path)
+            if item.id == RESERVED_NODE:
+                yield Diagnostic("T540", Msg(f"framework '{fid}': node id '{item.id}' is reserved for the overall score",
+                                             f"框架 '{fid}'：节点标识符 '{item.id}' 保留给综合得分"),
+                                 origin.locate(*path, "id"),
+                                 Msg("rename the node, e.g. 'overall_index'", "请为节点改名，例如 'overall_index'"))
             if not item.children:
                 yield Diagnostic("T502", Msg(f"framework '{fid}': node '{item.id}' has no children",
                                              f"框架 '{fid}'：节点 '{item.id}' 没有子节点"), origin.locate(*path),
@@ -324,6 +332,12 @@ def check_framework(lib: Library, fw: Framework, origin: Origin) -> Iterator[Dia
         bounds = effective_bounds(ind, fw)
         yield from check_bounds(ind, origin, _lo_hi(ind.range), bounds, ("overrides", ind_id))
     yield from _pipeline(lib, fw, origin, node_seen, leaf_seen)
+    if fw.uncertainty is not None:
+        from citystd.library.uncertainty import locator, parse_uncertainty
+
+        _, found = parse_uncertainty(fw.uncertainty, fw, locator(origin.positions, (*origin.path, "uncertainty")),
+                                     f"framework '{fid}' uncertainty")
+        yield from found
 
 
 def effective_bounds(ind: Indicator, fw: Framework) -> Bounds:

@@ -73,11 +73,16 @@ def load_results(path: Path) -> tuple[dict[str, Any], list[Diagnostic]]:
                     Location(file=str(path)), exit_code=2)
     hint = Msg("write results with: citystd score DATA -o results.json",
                "请先生成结果：citystd score DATA -o results.json")
+    from citystd.report import parquet
+
     try:
-        doc = orjson.loads(path.read_bytes())
+        doc = parquet.read_doc(path) if parquet.is_parquet(path) else orjson.loads(path.read_bytes())
     except orjson.JSONDecodeError as exc:
         raise error("U904", f"{path} is not citystd results: not valid JSON ({exc})",
                     f"{path} 不是 citystd 结果文件：不是有效的 JSON（{exc}）", Location(file=str(path)), hint) from None
+    except ValueError as exc:  # a Parquet file that is not citystd results, or a broken one
+        raise error("U904", f"{path} is not citystd results: {exc}", f"{path} 不是 citystd 结果文件：{exc}",
+                    Location(file=str(path)), hint) from None
     except OSError as exc:
         raise error("U901", f"cannot read {path}: {exc.strerror or exc}", f"无法读取 {path}：{exc.strerror or exc}",
                     Location(file=str(path)), exit_code=2) from None
