@@ -8,7 +8,9 @@ leaves.
 
 from __future__ import annotations
 
+import json
 import math
+import warnings
 from dataclasses import replace
 from pathlib import Path
 
@@ -167,3 +169,21 @@ def test_data_driven_weights_leave_context_indicators_out(library: Path, method:
     assert out.weights["facilities"] == 0 and out.weights["residents"] == 0
     assert out.weights[["rate_a", "rate_b"]].sum() == pytest.approx(1.0)
     assert out.nodes[ROOT].notna().all()
+
+
+def test_the_audit_leaves_context_indicators_out_of_coherence(library: Path, tmp_path: Path) -> None:
+    rows = ["city,rate_a,rate_b,facilities,residents"]
+    rows += [f"c{k},{10 + 9 * k},{45 - 4 * k},{k * 3},{100000 + k}" for k in range(10)]
+    data = tmp_path / "cities.csv"
+    data.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    out = tmp_path / "audit.json"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # no "mean of empty slice" from an all-empty column
+        result = CliRunner().invoke(app, ["audit", str(data), "-f", "fw", "--library", str(library), "-N", "64",
+                                          "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    nodes = {n["node"]: n for n in doc["coherence"]["nodes"]}
+    assert nodes["scored"]["children"] == ["rate_a", "rate_b"] and "profile" not in nodes
+    effects = {m["indicator"]: m for m in doc["coherence"]["main_effects"]}
+    assert effects["facilities"]["effective_weight"] == 0 and effects["facilities"]["eta2"] is None
