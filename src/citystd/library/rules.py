@@ -8,7 +8,7 @@ wrong types) were already reported while loading (:mod:`citystd.library.load`).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 
 from citystd.diagnostics import Diagnostic, Location, Msg, suggestion
@@ -452,7 +452,7 @@ def _missing_bounds(lib: Library, fw: Framework, origin: Origin, method: str, ne
     missing = []
     for ind_id in inds:
         ind = lib.indicators.get(ind_id)
-        if ind is None:
+        if ind is None or ind.context:  # a context indicator is shown, never normalised
             continue
         b = effective_bounds(ind, fw)
         if getattr(b, attr) is None:
@@ -467,14 +467,31 @@ def _missing_bounds(lib: Library, fw: Framework, origin: Origin, method: str, ne
                              f"请为每个指标提供 `{attr}:`（或在框架中覆盖）"))
 
 
-def effective_weights(fw: Framework) -> dict[str, float]:
-    """Indicator id → product of its rescaled weights up to the root (methods.md §6)."""
+def context_ids(lib: Library) -> frozenset[str]:
+    """The ids of the library's context indicators (``context: true``): shown, never scored."""
+    return frozenset(i for i, ind in lib.indicators.items() if ind.context)
+
+
+def scoring_weight(item: Node | Leaf, context: Collection[str] = ()) -> float:
+    """The weight ``item`` scores with: its written weight (negative taken as 0), but 0 for a leaf
+    holding a context indicator and for a node none of whose indicators is scored (format.md)."""
+    if isinstance(item, Leaf):
+        return 0.0 if item.indicator in context else max(item.weight, 0.0)
+    if not any(scoring_weight(c, context) > 0 for c in item.children):
+        return 0.0
+    return max(item.weight, 0.0)
+
+
+def effective_weights(fw: Framework, context: Collection[str] = ()) -> dict[str, float]:
+    """Indicator id → product of its rescaled weights up to the root (methods.md §6); indicators
+    in ``context`` (see :func:`context_ids`) weigh 0."""
     out: dict[str, float] = {}
 
     def walk(items: list, factor: float) -> None:
-        total = sum(max(i.weight, 0.0) for i in items)
-        for item in items:
-            w = factor * (max(item.weight, 0.0) / total if total > 0 else 0.0)
+        weights = [scoring_weight(i, context) for i in items]
+        total = sum(weights)
+        for item, own in zip(items, weights, strict=True):
+            w = factor * (own / total if total > 0 else 0.0)
             if isinstance(item, Leaf):
                 out[item.indicator] = out.get(item.indicator, 0.0) + w
             else:
