@@ -439,8 +439,10 @@ def _normalise_needs(lib: Library, fw: Framework, origin: Origin, params: Normal
     need_of = {"goalposts": ("goalposts", "E806"), "distance_to_target": ("target", "E805"),
                "tiers": ("thresholds", "E807")}
     wanted: dict[str, list[str]] = {}  # method → indicators it normalises
+    own = params.indicators or {}
     for ind_id in leaves:
-        wanted.setdefault(params.for_indicator(ind_id).method, []).append(ind_id)
+        method = params.for_indicator(ind_id).method if ind_id in own else params.method
+        wanted.setdefault(method, []).append(ind_id)
     for method, inds in wanted.items():
         if method in need_of:
             yield from _missing_bounds(lib, fw, origin, method, need_of[method], inds, here)
