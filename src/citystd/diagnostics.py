@@ -90,6 +90,10 @@ RULES: dict[str, Rule] = {
         _r("T507", "pipeline.parameter-value", "invalid parameter value", "流程参数取值无效"),
         _r("T508", "framework.override", "override for an indicator the framework does not use", "覆盖项针对框架未使用的指标"),
         _r("T509", "framework.duplicate-indicator", "indicator appears twice in a tree", "指标在树中出现两次"),
+        _r("T520", "pipeline.unknown-level", "aggregate `levels` names a level the tree does not have",
+           "aggregate 的 `levels` 指定了指标树中不存在的层级"),
+        _r("T521", "pipeline.target-count", "target importances do not number the node's children",
+           "目标重要性的个数与节点的子节点数不符"),
         _r("T540", "framework.reserved-id", "node id reserved for the overall score", "节点标识符保留给综合得分"),
         # W: advisories (warnings; --strict makes them errors)
         _r("W601", "library.unused-indicator", "indicator used by no framework", "指标未被任何框架使用", W),
@@ -134,6 +138,9 @@ RULES: dict[str, Rule] = {
         _r("E806", "method.no-goalposts", "indicator has no goalposts", "指标没有目标值区间（goalposts）"),
         _r("E807", "method.no-thresholds", "indicator has no thresholds", "指标没有评级阈值"),
         _r("E809", "method.screened", "unit dropped by screening", "单元被筛除", W),
+        _r("E810", "method.no-reference", "reference unit not among the units scored", "参照单元不在参与评分的单元中"),
+        _r("E811", "method.importance-not-reached", "optimised weights do not reach the target importances",
+           "优化权重未能达到目标重要性", W),
         # A: audit / uncertainty (the `uncertainty` section and `citystd audit`)
         _r("A001", "uncertainty.shape", "uncertain input of an unknown kind or shape", "不确定输入的类型或格式无法识别"),
         _r("A002", "uncertainty.duplicate-name", "two uncertain inputs share a name", "两个不确定输入同名"),

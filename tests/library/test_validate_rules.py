@@ -53,6 +53,7 @@ EXPECTED: dict[str, list[tuple[str, str, int | None, int | None]]] = {
         ("R203", "R203_unknown_variable.yaml", 9, 29),  # populaton
     ],
     "R204_unknown_indicator.yaml": [("R204", "R204_unknown_indicator.yaml", 10, 23)],
+    "R204_normalise_indicator.yaml": [("R204", "R204_normalise_indicator.yaml", 10, 11)],
     "R205_cycle.yaml": [("R205", "R205_cycle.yaml", 9, 14)],
     "R206_scope_mismatch.yaml": [("R206", "R206_scope_mismatch.yaml", 18, 14)],  # not the declared one
     "R207_ambiguous_alias.yaml": [("R207", "R207_ambiguous_alias.yaml", 11, 15)],  # pop twice; 常住人口数 scopes differ
@@ -76,8 +77,11 @@ EXPECTED: dict[str, list[tuple[str, str, int | None, int | None]]] = {
         ("T507", "T507_parameter_value.yaml", 7, 30),  # min_coverage 1.5
         ("T507", "T507_parameter_value.yaml", 8, 15),  # group_mean without by
     ],
+    "T507_aggregate_node_rule.yaml": [("T507", "T507_aggregate_node_rule.yaml", 10, 11)],
     "T508_override_unused.yaml": [("T508", "T508_override_unused.yaml", 9, 5)],
     "T509_duplicate_indicator.yaml": [("T509", "T509_duplicate_indicator.yaml", 8, 19)],
+    "T520_unknown_level.yaml": [("T520", "T520_unknown_level.yaml", 7, 48)],
+    "T521_target_count.yaml": [("T521", "T521_target_count.yaml", 7, 52)],
     "T540_reserved_node_id.yaml": [("T540", "T540_reserved_node_id.yaml", 7, 11)],
     "W601_unused_indicator.yaml": [("W601", "W601_unused_indicator.yaml", 3, 9)],
     "W602_source_no_clause.yaml": [("W602", "W602_source_no_clause.yaml", 10, 9)],
