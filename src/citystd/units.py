@@ -89,8 +89,9 @@ def normalise_unit(text: str) -> str:
     """The text handed to pint (see the module docs); may be empty."""
     t = text.translate(_SUPER)
     t = unicodedata.normalize("NFKC", t).strip()
-    t = t.replace("‰", " permille").replace("·", "*").replace("×", "*").replace("μ", "u").replace("µ", "u")
+    t = t.replace("‰", " permille").replace("×", "*").replace("μ", "u").replace("µ", "u")
     t = _PER_YEAR.sub("", t)
+    t = _per_product(t)
     for word, repl in _BIG_CN:
         t = t.replace(word, repl)
     t = _LOST_POWER.sub(r"1e\1 ", t)
@@ -100,6 +101,16 @@ def normalise_unit(text: str) -> str:
     t = _PER_NUMBER.sub(r"/\1/", t)
     t = _POWER.sub(r"**\1", t)
     return t.strip()
+
+
+def _per_product(t: str) -> str:
+    """``·`` joins a product; after a ``/`` the product is the denominator, as units are printed
+    in Chinese statistics: ``千瓦时/人·年`` is kWh per person and year, ``列/日·百万人`` trains per day
+    and million persons (``/`` for each factor, since ``a/b*c`` is ``(a/b)·c``)."""
+    if "·" not in t:
+        return t
+    head, slash, tail = t.partition("/")
+    return head.replace("·", "*") + slash + tail.replace("·", "/")
 
 
 _ANNOTATION = re.compile(r"\s*[(\[（【][^()\[\]（）【】]*[)\]）】]\s*$")
@@ -208,6 +219,149 @@ def plainly_a_unit(text: str) -> bool:
             return False
         units += 1
     return units > 0
+
+
+#: Base dimensions citystd reasons about, and the dimensions of the names pint defines that
+#: ``units.txt`` and the fast path use.
+_BASE = ("count", "currency", "length", "mass", "time")
+_PINT_DIMS: dict[str, dict[str, int]] = {
+    **{n: {"length": 1} for n in ("m", "km", "cm", "mm", "meter", "kilometer")},
+    **{n: {"length": 2} for n in ("hectare", "ha")},
+    **{n: {"length": 3} for n in ("L",)},
+    **{n: {"mass": 1} for n in ("g", "kg", "mg", "ug", "t", "tonne", "gram", "kilogram")},
+    **{n: {"time": 1} for n in ("h", "d", "s", "min", "year", "day", "hour", "minute", "month")},
+    **{n: {"mass": 1, "length": 2, "time": -2} for n in ("J", "kJ", "MJ", "GJ", "Wh", "kWh", "MWh", "gigajoule",
+                                                       "kilowatt_hour")},
+    **{n: {"mass": 1, "length": 2, "time": -3} for n in ("W", "kW", "MW")},
+    **{n: {} for n in ("percent", "permille", "dimensionless")},
+}
+#: Dimensions that measure a size: a count, an amount of money, a length, an area, a volume, a
+#: mass, an energy — a total that grows with the city (docs/format.md, "Comparability").
+EXTENSIVE: tuple[dict[str, int], ...] = (
+    {"count": 1}, {"currency": 1}, {"length": 1}, {"length": 2}, {"length": 3}, {"mass": 1},
+    {"mass": 1, "length": 2, "time": -2},
+)
+
+
+def _add(into: dict[str, int], dims: dict[str, int], sign: int) -> None:
+    for k, v in dims.items():
+        into[k] = into.get(k, 0) + sign * v
+        if into[k] == 0:
+            del into[k]
+
+
+@lru_cache(maxsize=1)
+def _own_dims() -> dict[str, dict[str, int]]:
+    """Dimensions of the names of ``units.txt``, resolved through their definitions."""
+    text = resources.files("citystd").joinpath("units.txt").read_text(encoding="utf-8")
+    defs: dict[str, str] = {}
+    aliases: dict[str, str] = {}
+    for line in text.splitlines():
+        line = line.split("#", 1)[0].strip()
+        if "=" not in line or line.split("=", 1)[0].strip().endswith("-"):
+            continue
+        parts = [x.strip() for x in line.split("=")]
+        defs[parts[0]] = parts[1]
+        for alias in parts[2:]:
+            if alias and not alias.startswith("["):
+                aliases[alias] = parts[0]
+    out: dict[str, dict[str, int]] = {}
+
+    def resolve(name: str, depth: int = 0) -> dict[str, int] | None:
+        if name in out:
+            return out[name]
+        if name in _PINT_DIMS:
+            return _PINT_DIMS[name]
+        if name in aliases:
+            name = aliases[name]
+        rhs = defs.get(name)
+        if rhs is None or depth > 8:
+            return None
+        m = re.fullmatch(r"\[(\w+)\]", rhs)
+        if m:
+            dims: dict[str, int] | None = {m.group(1): 1}
+        else:
+            m = re.fullmatch(r"(?:[\d.e+-]+\s+)?([A-Za-z_\u4e00-\u9fff]+)(?:\s*\*\*\s*(\d))?", rhs)
+            if m:
+                base = resolve(m.group(1), depth + 1)
+                power = int(m.group(2) or 1)
+                dims = None if base is None else {k: v * power for k, v in base.items()}
+            else:
+                dims = {} if re.fullmatch(r"[\d.e+-]+", rhs) else None
+        if dims is not None:
+            out[name] = dims
+        return dims
+
+    for name in [*defs, *aliases]:
+        d = resolve(name)
+        if d is not None:
+            out[name] = d
+    return out
+
+
+def _fast_dimensions(text: str) -> dict[str, int] | None:
+    """The dimensions of a plain unit (:func:`plainly_a_unit`) without pint; None when not plain."""
+    if not plainly_a_unit(text):
+        return None
+    t = normalise_unit(text)
+    if t in ("%", "1"):
+        return {}
+    own = _own_dims()
+    dims: dict[str, int] = {}
+    sign = 1
+    for piece in re.split(r"\s*([*/])\s*(?!\*)", t.replace("**", "^^")):
+        if piece in ("*", "/"):
+            sign = -1 if piece == "/" else 1
+            continue
+        token = piece.replace("^^", "**").strip()
+        token = re.sub(r"^\d+(?:\.\d+)?(?:e[+-]?\d+)?\s*", "", token)
+        if not token:
+            continue
+        m = _TOKEN.match(token)
+        if not m:
+            return None
+        name = m.group("name")
+        power = int(token.rsplit("**", 1)[1]) if "**" in token else 1
+        base = own.get(name, _PINT_DIMS.get(name))
+        if base is None and name[:1] in _PREFIXES:
+            base = own.get(name[1:], _PINT_DIMS.get(name[1:]))
+        if base is None:
+            return None
+        _add(dims, {k: v * power for k, v in base.items()}, sign)
+    return dims
+
+
+_PINT_BASE = {"[count]": "count", "[currency]": "currency", "[length]": "length", "[mass]": "mass", "[time]": "time"}
+
+
+@lru_cache(maxsize=4096)
+def dimensions(text: str) -> dict[str, int] | None:
+    """A unit's dimensions as base → exponent (``万元/人`` → ``{"currency": 1, "count": -1}``; ``%``
+    → ``{}``), or None when ``text`` is not a unit. Plain units are read without pint."""
+    fast = _fast_dimensions(text)
+    if fast is not None:
+        return fast
+    q = _parse(text)
+    if q is None:
+        return None
+    out: dict[str, int] = {}
+    for k, v in dict(q.dimensionality).items():
+        base = _PINT_BASE.get(k)
+        if base is None:  # a dimension citystd does not reason about (temperature, current …)
+            out[k] = int(v)
+        elif v:
+            out[base] = int(v)
+    return out
+
+
+def is_extensive(text: str) -> bool | None:
+    """True when a unit measures a size — a count, money, a length, an area, a volume, a mass or an
+    energy — a total that grows with the city; False for rates, shares, densities, concentrations,
+    times and pure numbers; None when ``text`` is not a unit."""
+    dims = dimensions(text)
+    if dims is None:
+        return None
+    return dims in EXTENSIVE
 
 
 def canonical(text: str) -> str | None:

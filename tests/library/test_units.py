@@ -92,3 +92,41 @@ def test_the_fast_path_agrees_with_pint() -> None:
 def test_validate_does_not_import_pint() -> None:
     code = "import sys; from citystd.library.validate import validate; validate(); print('pint' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "False"
+
+
+def _pint_dimensions(text: str) -> dict[str, int] | None:
+    q = units._parse(text)
+    if q is None:
+        return None
+    names = {"[count]": "count", "[currency]": "currency", "[length]": "length", "[mass]": "mass", "[time]": "time"}
+    return {names.get(k, k): int(v) for k, v in dict(q.dimensionality).items() if v}
+
+
+def test_dimensions_without_pint_agree_with_pint() -> None:
+    """The fast path of units.dimensions gives pint's dimensions for every unit text of the library."""
+    lib, _ = load_library([builtin_path()])
+    texts = {t for coll in (lib.variables, lib.indicators) for item in coll.values() for t in unit_candidates(item.unit)}
+    texts |= {"万元/人", "吨/万元", "千瓦时/人·年", "列/日·百万人", "公顷/10万人", "万千瓦时", "亿立方米", "人次/年"}
+    fast = {t: units._fast_dimensions(t) for t in texts}
+    assert sum(v is not None for v in fast.values()) > 100
+    for t, dims in fast.items():
+        if dims is not None:
+            assert dims == _pint_dimensions(t), t
+
+
+def test_a_product_after_a_slash_is_the_denominator() -> None:
+    """千瓦时/人·年 is kWh per person and year (an annual total per head), not kWh·year per person."""
+    assert units.dimensions("千瓦时/人·年") == units.dimensions("千瓦时/人") == {"mass": 1, "length": 2, "time": -2,
+                                                                           "count": -1}
+    assert units.factor("万千瓦时/人·年", "千瓦时/人") == 10000
+    assert units.dimensions("列/日·百万人") == {"time": -1}
+    assert units.dimensions("人·次") == {"count": 2}  # a product before any slash stays a product
+
+
+@pytest.mark.parametrize(("text", "size"), [
+    ("个", True), ("万人", True), ("亿元", True), ("km²", True), ("万立方米", True), ("吨", True), ("万吨标准煤", True),
+    ("公里", True), ("万人次", True), ("%", False), ("1", False), ("人/10万人", False), ("元/人", False),
+    ("吨/万元", False), ("微克/立方米", False), ("天", False), ("个/平方公里", False), ("是/否", None),
+])
+def test_what_measures_a_size(text: str, size: bool | None) -> None:
+    assert units.is_extensive(text) is size

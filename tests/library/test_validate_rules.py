@@ -33,6 +33,13 @@ EXPECTED: dict[str, list[tuple[str, str, int | None, int | None]]] = {
     "A012_unknown_element.yaml": [("A012", "A012_unknown_element.yaml", 11, 52)],
     "A013_empty_node.yaml": [("A013", "A013_empty_node.yaml", 12, 29)],
     "A014_nonpositive_mean.yaml": [("A014", "A014_nonpositive_mean.yaml", 11, 7)],
+    "C001_size_scored.yaml": [("C001", "C001_size_scored.yaml", 7, 11)],  # not the one that says why
+    "C002_unit_unreadable.yaml": [("C002", "C002_unit_unreadable.yaml", 7, 11)],
+    "C003_scope_formula.yaml": [("C003", "C003_scope_formula.yaml", 19, 12)],
+    "C004_tier_unpublished.yaml": [("C004", "C004_tier_unpublished.yaml", 7, 11)],
+    "C005_tier_better_than_inputs.yaml": [("C005", "C005_tier_better_than_inputs.yaml", 19, 11)],
+    "C006_basis_incomplete.yaml": [("C006", "C006_basis_incomplete.yaml", 12, 14)],
+    "C007_foreign_calibration.yaml": [("C007", "C007_foreign_calibration.yaml", 16, 14)],
     "E806_goalposts_missing.yaml": [("E806", "E806_goalposts_missing.yaml", 15, 27)],
     "F301_formula_not_allowed.yaml": [("F301", "F301_formula_not_allowed.yaml", 9, 14)],
     "F301_formula_syntax.yaml": [("F301", "F301_formula_syntax.yaml", 9, 27)],
@@ -87,6 +94,9 @@ EXPECTED: dict[str, list[tuple[str, str, int | None, int | None]]] = {
     "W602_source_no_clause.yaml": [("W602", "W602_source_no_clause.yaml", 10, 9)],
     "W603_unused_variable.yaml": [("W603", "W603_unused_variable.yaml", 3, 9)],
     "W610_unit_not_machine_readable.yaml": [("W610", "W610_unit_not_machine_readable.yaml", 5, 11)],
+    "W611_scope_missing.yaml": [("W611", "W611_scope_missing.yaml", 3, 9)],
+    "W612_metadata_missing.yaml": [("W612", "W612_metadata_missing.yaml", 3, 9)],
+    "W613_no_basis.yaml": [("W613", "W613_no_basis.yaml", 13, 16)],
     "Y001_syntax.yaml": [("Y001", "Y001_syntax.yaml", 5, 1)],
     "Y002_duplicate_key.yaml": [("Y002", "Y002_duplicate_key.yaml", 5, 5)],
     "Y003_unquoted_clause.yaml": [("Y003", "Y003_unquoted_clause.yaml", 11, 17)],
@@ -128,9 +138,9 @@ def test_base_library_is_clean() -> None:
 
 
 def test_every_library_rule_has_a_fixture() -> None:
-    """Each rule of the Y/S/R/F/N/T/W families is exercised by at least one case."""
+    """Each rule of the Y/S/R/F/N/T/W/C families is exercised by at least one case."""
     covered = {code for rows in EXPECTED.values() for code, *_ in rows}
-    families = ("Y", "S", "R", "F", "N", "T", "W")
+    families = ("Y", "S", "R", "F", "N", "T", "W", "C")
     wanted = {c for c in RULES if c.startswith(families)}
     assert wanted - covered == set()
 

@@ -21,6 +21,20 @@ FrameworkId = Annotated[str, StringConstraints(pattern=FRAMEWORK_ID_PATTERN)]
 NonEmpty = Annotated[str, StringConstraints(min_length=1)]
 Direction = Literal["higher", "lower", "target"]
 Verified = Literal["yes", "partial", "unverified"]
+#: How a statistic can be had for every city (docs/format.md, "Tiers"): 1 published for all
+#: prefecture-level cities in national yearbooks or the census; 2 published by cities or departments;
+#: 3 needs a survey or a new collection.
+Tier = Literal[1, 2, 3]
+TIERS: tuple[int, ...] = (1, 2, 3)
+#: How often a statistic is published.
+Periodicity = Literal["monthly", "quarterly", "annual", "five_yearly", "decennial", "irregular"]
+PERIODICITIES: tuple[str, ...] = ("monthly", "quarterly", "annual", "five_yearly", "decennial", "irregular")
+#: What set a pair of goalposts or a set of thresholds (docs/format.md, "Bounds and their basis").
+BasisKind = Literal["standard", "target", "calibration", "natural", "judgement"]
+BASIS_KINDS: tuple[str, ...] = ("standard", "target", "calibration", "natural", "judgement")
+#: A country (ISO 3166-1 alpha-2, upper case) or ``EU``: whose cities a framework compares, or
+#: where the data a bound was calibrated on come from.
+Region = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
 
 
 class Spec(BaseModel):
@@ -103,7 +117,8 @@ class Variable(Spec):
 
     ``scope`` is the area it is measured over; ``aliases`` are the column headers it is published
     under (yearbook headers in both languages, common research-panel names); ``published_in``
-    says where (docs/format.md).
+    says where (docs/format.md). ``tier``, ``periodicity`` and ``department`` say how it can be
+    had, as statistics agencies describe their series.
     """
 
     id: Id
@@ -114,6 +129,28 @@ class Variable(Spec):
     range: Range = (None, None)
     description: Text | None = None
     published_in: list[Publication] = Field(default_factory=list)
+    tier: Tier | None = None
+    periodicity: Periodicity | None = None
+    #: the department that compiles or publishes it (统计局, 生态环境局, 市场监管局 …)
+    department: Text | None = None
+
+
+class Basis(Spec):
+    """Why a pair of goalposts or a set of thresholds is what it is.
+
+    ``kind``: ``standard`` (a national or international standard or limit value: GB 3095-2012),
+    ``target`` (a plan's target), ``calibration`` (computed from a data set by a written rule:
+    ``source`` is the data set, ``rule`` the rule, ``region`` where the data come from),
+    ``natural`` (the scale's own limits: 0 and 100 % of a share) or ``judgement`` (citystd's
+    reasoned choice where nothing else exists; ``note`` gives the reason). A pair set partly from
+    data is a ``calibration``.
+    """
+
+    kind: BasisKind
+    source: NonEmpty | None = None
+    rule: NonEmpty | None = None
+    region: Region | None = None
+    note: NonEmpty | None = None
 
 
 class Goalposts(Spec):
@@ -121,6 +158,7 @@ class Goalposts(Spec):
 
     worst: float
     best: float
+    basis: Basis | None = None
 
 
 class Target(Spec):
@@ -139,6 +177,7 @@ class Thresholds(Spec):
     green: float
     yellow: float
     orange: float
+    basis: Basis | None = None
 
 
 class Source(Spec):
@@ -172,6 +211,14 @@ class Indicator(Spec):
     #: and is shown in profiles and reports, but never scored: a framework leaf that holds it weighs 0
     #: whatever its written weight, it is not normalised, and it needs no goalposts.
     context: bool = False
+    #: Why a scored indicator measured in a count or total (a size) is comparable between cities of
+    #: different size anyway (without it, rule C001).
+    comparable: Text | None = None
+    #: For an indicator the data report directly (no formula): as for variables. With a formula the
+    #: tier is the worst of its inputs' (a declared one must not be better: C005).
+    tier: Tier | None = None
+    periodicity: Periodicity | None = None
+    department: Text | None = None
 
 
 class Override(Spec):
@@ -223,6 +270,10 @@ class Framework(Spec):
     name: Text
     description: Text | None = None
     edition: Edition | None = None
+    #: The country whose cities the framework compares (``CN``): its scored indicators must declare
+    #: scope, tier and the basis of their bounds (W611–W613), and no bound may be calibrated on
+    #: another region's data (C007).
+    region: Region | None = None
     pipeline: list[PipelineStep] = Field(default_factory=list)
     tree: list[TreeItem]
     overrides: dict[str, Override] = Field(default_factory=dict)

@@ -61,6 +61,9 @@ def check_library(lib: Library) -> list[Diagnostic]:
         out.extend(check_framework(lib, fw, lib.origins[("framework", fw_id)]))
     out.extend(_unused(lib, formulas))
     out.extend(check_data_rules(lib, formulas))
+    from citystd.library.comparability import check_comparability  # it uses this module's helpers
+
+    out.extend(check_comparability(lib, formulas))
     return out
 
 
