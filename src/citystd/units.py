@@ -227,7 +227,7 @@ _BASE = ("count", "currency", "length", "mass", "time")
 _PINT_DIMS: dict[str, dict[str, int]] = {
     **{n: {"length": 1} for n in ("m", "km", "cm", "mm", "meter", "kilometer")},
     **{n: {"length": 2} for n in ("hectare", "ha")},
-    **{n: {"length": 3} for n in ("L",)},
+    **{n: {"length": 3} for n in ("L", "liter")},
     **{n: {"mass": 1} for n in ("g", "kg", "mg", "ug", "t", "tonne", "gram", "kilogram")},
     **{n: {"time": 1} for n in ("h", "d", "s", "min", "year", "day", "hour", "minute", "month")},
     **{n: {"mass": 1, "length": 2, "time": -2} for n in ("J", "kJ", "MJ", "GJ", "Wh", "kWh", "MWh", "gigajoule",
