@@ -18,10 +18,17 @@ indicators) and checked:
   goalposts — the sanity check wants both below one half (context indicators are not scored and
   are listed without shares).
 
-Writes ``docs/calibration/quantiles.csv`` (distributions across cities are facts; no city's value is
-written) and the generated part of ``docs/calibration.md``. With ``--check`` nothing is written:
+Redundancy: inside every node of every framework, the Spearman correlation across the cities of
+each pair of its computable indicators (:func:`citystd.audit.coherence.spearman`, the audit's own);
+a pair above 0.9 in absolute value must not both be scored (one is shown with weight 0, or is
+context).
+
+Writes ``docs/calibration/quantiles.csv`` and ``docs/calibration/redundancy.csv`` (distributions
+and correlations across cities are facts; no city's value is written) and the generated parts of
+``docs/calibration.md``. With ``--check`` nothing is written:
 the exit code is 1 when a bound calibrated on this data set differs from what the rule gives now,
-or when an indicator leaves half of the cities or more at 0 or at 100.
+when an indicator leaves half of the cities or more at 0 or at 100, or when two scored indicators of one
+node correlate above 0.9.
 
 Needs the shared data (not in a user's clone); exits 2 with a message without it.
 """
@@ -40,12 +47,16 @@ SHARED = ROOT.parent / "shared" / "data"
 YEARBOOK = SHARED / "china-city-yearbook-2024" / "中国城市统计年鉴2024（excel）" / "2、地级以上城市统计资料"
 CENSUS = SHARED / "china-census-2010-2020" / "data" / "census" / "census_city_2010-2020_v1.csv"
 OUT_CSV = ROOT / "docs" / "calibration" / "quantiles.csv"
+OUT_RED = ROOT / "docs" / "calibration" / "redundancy.csv"
 OUT_MD = ROOT / "docs" / "calibration.md"
+REPORTED = 0.7  # pairs listed in redundancy.csv
+COLLINEAR = 0.9
 YEAR = 2023
 MIN_CITIES = 100
 #: The ``basis.source`` of a pair calibrated on this data set starts with this text.
 DATA_SET = "中国城市统计年鉴2024"
 START, END = "<!-- calibration:start -->", "<!-- calibration:end -->"
+RSTART, REND = "<!-- redundancy:start -->", "<!-- redundancy:end -->"
 
 
 def within(s: pd.Series, rng: tuple) -> pd.Series:
@@ -115,6 +126,57 @@ def table(lib, derived: pd.DataFrame, cities: list) -> pd.DataFrame:  # type: ig
         out["share_0"] = sh["share_0"]
         out["share_100"] = sh["share_100"]
     return out.sort_index()
+
+
+def redundancy(lib, cross: pd.DataFrame) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+    """Pairs of indicators under one node of a framework, both computable, with |Spearman| ≥ 0.7."""
+    from citystd.audit.coherence import spearman
+    from citystd.library.models import Leaf, Node
+    from citystd.library.rules import context_ids, iter_nodes
+
+    ctx = context_ids(lib)
+    rows = []
+    for fid in sorted(lib.frameworks):
+        fw = lib.frameworks[fid]
+        parents = [("root", fw.tree)] + [(n.id, n.children) for n, _ in iter_nodes(fw.tree) if isinstance(n, Node)]
+        for node_id, children in parents:
+            leaves = [(c.indicator, c.weight > 0 and c.indicator not in ctx) for c in children
+                      if isinstance(c, Leaf) and c.indicator in cross.columns]
+            if len(leaves) < 2:
+                continue
+            ids = [i for i, _ in leaves]
+            scored = dict(leaves)
+            r = spearman(cross[ids].to_numpy(float), cross[ids].to_numpy(float))
+            for a in range(len(ids)):
+                for b in range(a + 1, len(ids)):
+                    rho = float(r[a, b])
+                    if abs(rho) >= REPORTED:
+                        rows.append({"framework": fid, "node": node_id, "a": ids[a], "b": ids[b], "spearman": rho,
+                                     "both_scored": scored[ids[a]] and scored[ids[b]]})
+    return pd.DataFrame(rows, columns=["framework", "node", "a", "b", "spearman", "both_scored"])
+
+
+def redundancy_problems(red: pd.DataFrame) -> list[str]:
+    bad = red[(red["spearman"].abs() > COLLINEAR) & red["both_scored"]]
+    return [f"{r.framework}/{r.node}: {r.a} and {r.b} are both scored, Spearman {r.spearman:.2f}" for r in bad.itertuples()]
+
+
+def redundancy_markdown(red: pd.DataFrame) -> str:
+    lines = ["| framework | node | indicator | indicator | Spearman | both scored |", "|---|---|---|---|---:|---|"]
+    for r in red.sort_values(["framework", "node", "a", "b"]).itertuples():
+        lines.append(f"| {r.framework} | {r.node} | `{r.a}` | `{r.b}` | {r.spearman:+.2f} | {'yes' if r.both_scored else 'no'} |")
+    high = red[red["spearman"].abs() > COLLINEAR]
+    lines += ["", f"{len(red)} pairs with |Spearman| ≥ {REPORTED} inside a node; {len(high)} above {COLLINEAR}, "
+              f"of which {int(high['both_scored'].sum())} with both indicators scored (the check wants 0)."]
+    return "\n".join(lines)
+
+
+def replace_between(text: str, start: str, end: str, body: str) -> str:
+    if start not in text:
+        text = text.rstrip("\n") + f"\n\n{start}\n{end}\n"
+    head, _, rest = text.partition(start)
+    _, _, tail = rest.partition(end)
+    return f"{head}{start}\n\n{body}\n\n{end}{tail}"
 
 
 def problems(t: pd.DataFrame) -> list[str]:
@@ -201,20 +263,27 @@ def main(argv: list[str] | None = None) -> int:
     lib, derived, cities = read(args.yearbook, args.census)
     t = table(lib, derived, cities)
     t.attrs["cities"] = len(cities)
-    found = problems(t)
+    from citystd.library import calibration as cal
+
+    cross = cal.cross_section(derived, cities, prefer_year=YEAR)
+    cross = cross[[c for c in t.index]]
+    red = redundancy(lib, cross)
+    found = problems(t) + redundancy_problems(red)
     for p in found:
         print(p, file=sys.stderr)
     if args.check:
         print(f"{len(t)} indicators, {len(cities)} cities: {len(found)} problem(s)")
         return 1 if found else 0
     write_csv(t, OUT_CSV)
-    md = markdown(t, lib)
-    text = OUT_MD.read_text(encoding="utf-8") if OUT_MD.exists() else f"{START}\n{END}\n"
-    head, _, rest = text.partition(START)
-    _, _, tail = rest.partition(END)
-    OUT_MD.write_text(f"{head}{START}\n\n{md}\n\n{END}{tail}", encoding="utf-8")
-    print(f"wrote {OUT_CSV.relative_to(ROOT)} and {OUT_MD.relative_to(ROOT)}: {len(t)} indicators, {len(cities)} "
-          f"cities, {len(found)} problem(s)")
+    red.assign(spearman=red["spearman"].map(lambda v: f"{v:.4f}"),
+               both_scored=red["both_scored"].map(lambda v: "true" if v else "false")).to_csv(
+        OUT_RED, index=False, lineterminator="\n")
+    text = OUT_MD.read_text(encoding="utf-8") if OUT_MD.exists() else ""
+    text = replace_between(text, START, END, markdown(t, lib))
+    text = replace_between(text, RSTART, REND, redundancy_markdown(red))
+    OUT_MD.write_text(text, encoding="utf-8")
+    print(f"wrote {OUT_CSV.relative_to(ROOT)}, {OUT_RED.relative_to(ROOT)} and {OUT_MD.relative_to(ROOT)}: {len(t)} "
+          f"indicators, {len(cities)} cities, {len(found)} problem(s)")
     return 1 if found else 0
 
 
