@@ -121,7 +121,7 @@ THEMES_2018 = {5: "economy", 6: "education", 7: "energy", 8: "environment_climat
 
 def test_iso37120_follows_the_2018_edition(lib: Library, reference: list[dict[str, str]]) -> None:
     fw = lib.frameworks["iso37120"]
-    assert fw.version == "2.0.0" and fw.edition is not None and fw.edition.standard == "ISO 37120:2018"
+    assert fw.version == "2.1.0" and fw.edition is not None and fw.edition.standard == "ISO 37120:2018"
     assert [n.id for n in fw.tree] == list(THEMES_2018.values())  # clauses 5-23, 19 themes
     for theme, node in zip(THEMES_2018, fw.tree, strict=True):
         assert isinstance(node, Node) and node.name.en.startswith(f"{theme} ")
@@ -138,7 +138,7 @@ def test_iso37120_follows_the_2018_edition(lib: Library, reference: list[dict[st
 
 def test_the_2014_core_framework_is_kept_as_it_was(lib: Library, reference: list[dict[str, str]]) -> None:
     fw = lib.frameworks["iso37120-2014"]
-    assert fw.version == "1.0.0" and fw.edition is not None and fw.edition.standard == "ISO 37120:2014"
+    assert fw.version == "1.1.0" and fw.edition is not None and fw.edition.standard == "ISO 37120:2014"
     core = {r["clause"] for r in reference if r["source"] == "ISO 37120:2014" and r["core_or_supporting"] == "core"}
     held = {s.clause for leaf in iter_leaves(fw.tree) for s in lib.indicators[leaf.indicator].sources
             if s.standard == "ISO 37120:2014"}
@@ -280,3 +280,60 @@ def test_replace_section_needs_both_markers() -> None:
     assert cov.replace_section(f"a{cov.START_MARKER}b{cov.END_MARKER}c", "x") == (
         f"a{cov.START_MARKER}\n\nx\n\n{cov.END_MARKER}c")
     assert cov.section(f"a{cov.START_MARKER}\n x \n{cov.END_MARKER}") == "x"
+
+
+# ---------------------------------------------------------------- comparability (issue 11)
+
+CHINESE = {"action-plan", "city-checkup", "smart-city", "standardization", "core"}
+
+
+def test_no_built_in_framework_scores_a_size(lib: Library) -> None:
+    """Every scored indicator is size-invariant: 100 % in every framework's row of the coverage table."""
+    table = cov.comparability_table(lib)
+    assert {r["framework"] for r in table.rows} == set(lib.frameworks)
+    assert {r["comparable"] for r in table.rows} == {"100%"}
+    assert all(r["no_basis"] == 0 and r["tier_none"] == 0 for r in table.rows)
+
+
+def test_the_chinese_frameworks_compare_chinese_cities_with_chinese_bounds(lib: Library) -> None:
+    assert {fid for fid, fw in lib.frameworks.items() if fw.region == "CN"} == CHINESE
+    assert lib.frameworks["sdsn-us-cities"].region == "US"
+    rows = {r["framework"]: r for r in cov.comparability_table(lib).rows}
+    for fid in CHINESE:
+        assert rows[fid]["calibration_other"] == 0, fid
+
+
+def test_every_bound_of_the_library_has_a_basis(lib: Library) -> None:
+    from citystd.library.comparability import missing_in_basis
+
+    for ind in lib.indicators.values():
+        for b in (ind.goalposts, ind.thresholds):
+            if b is not None:
+                assert b.basis is not None and not missing_in_basis(b.basis), ind.id
+        if ind.context:
+            assert ind.goalposts is None and ind.thresholds is None, ind.id
+
+
+def test_every_variable_and_indicator_says_its_scope_tier_and_source(lib: Library) -> None:
+    names = {"whole_city": ("全市", "whole city"), "districts": ("市辖区", "districts"), "urban_area": ("城区", "urban area"),
+             "built_up_area": ("建成区", "built-up area")}
+    for var in lib.variables.values():
+        assert var.scope is not None and var.tier is not None and var.periodicity is not None, var.id
+        assert var.published_in or var.department is not None, var.id
+    for ind in lib.indicators.values():
+        assert ind.scope is not None, ind.id
+        if ind.formula is None:
+            assert ind.tier is not None and ind.periodicity is not None, ind.id
+        if ind.scope in names:  # the definition says the area in both languages
+            zh, en = names[ind.scope]
+            assert zh in ind.definition.zh or (zh == "全市" and "市域" in ind.definition.zh), ind.id
+            assert en in ind.definition.en.lower() or en in ind.definition.en, ind.id
+
+
+def test_core_covers_the_fields_tier_one_data_allow(lib: Library) -> None:
+    fw = lib.frameworks["core"]
+    fields = [n.id for n in fw.tree]
+    assert set(fields) == set(lib.domains) - {"government_services", "grassroots_governance", "safety_emergency",
+                                              "standardization_work"}
+    rows = {r["framework"]: r for r in cov.comparability_table(lib).rows}
+    assert rows["core"]["tier1"] == rows["core"]["scored"] == rows["core"]["yearbook"]

@@ -11,7 +11,8 @@ must say where it comes from (docs/format.md, "Comparability", "Tiers", "Bounds 
 - **C003** an indicator whose ``scope`` is not the scope of the inputs of its formula;
 - **C004** a statistic of tier 1 (published for all cities in national yearbooks or the census)
   without ``published_in``;
-- **C005** an indicator with a formula that declares a better tier than its inputs have;
+- **C005** an indicator with a formula that declares a better tier than its inputs have (unless it is
+  itself published, ``published_in``: the data then report it directly);
 - **C006** a ``basis`` that does not say enough (a calibration without its data set, rule or region;
   a standard or target without its source; a judgement without its reason);
 - **C007** a framework that compares the cities of one region (``region: CN``) and scores an
@@ -198,9 +199,10 @@ def tier_of(lib: Library, name: str, formulas: dict[str, Formula], _seen: frozen
     if f is None:
         return ind.tier
     tiers = [tier_of(lib, n, formulas, _seen | {name}) for n in f.names]
-    if not tiers or any(t is None for t in tiers):
-        return None
-    return max(t for t in tiers if t is not None)
+    derived = None if not tiers or any(t is None for t in tiers) else max(t for t in tiers if t is not None)
+    if ind.published_in and ind.tier is not None:  # printed as such: the data report it directly
+        return ind.tier if derived is None else min(ind.tier, derived)
+    return derived
 
 
 def _tiers(lib: Library, formulas: dict[str, Formula]) -> Iterator[Diagnostic]:
@@ -220,9 +222,9 @@ def _tiers(lib: Library, formulas: dict[str, Formula]) -> Iterator[Diagnostic]:
                     "（2：城市或部门公布；3：需调查）"))
     for ind_id, f in formulas.items():
         ind = lib.indicators[ind_id]
-        if ind.tier is None:
+        if ind.tier is None or ind.published_in:  # an indicator printed as such may be better than its inputs
             continue
-        derived = tier_of(lib, ind_id, {k: v for k, v in formulas.items()})
+        derived = tier_of(lib, ind_id, formulas)
         if derived is not None and ind.tier < derived:
             worst = [n for n in f.names if tier_of(lib, n, formulas) == derived]
             yield Diagnostic(

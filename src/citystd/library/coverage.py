@@ -322,6 +322,105 @@ def framework_table(lib: Library) -> Table:
     )
 
 
+#: Publications of tier-1 statistics whose variables a data set of the yearbook and the census fills.
+YEARBOOK_PUBLICATIONS = ("中国城市统计年鉴", "人口普查")
+
+
+def _published(item: Any) -> bool:
+    return any(p.publication.startswith(YEARBOOK_PUBLICATIONS) for p in getattr(item, "published_in", []))
+
+
+def yearbook_computable(lib: Library, ind_id: str, formulas: dict[str, Any], _seen: frozenset[str] = frozenset()) -> bool:
+    """True when the indicator can be computed from what the city statistical yearbook and the census
+    print: reported directly under a published column, or a formula whose inputs all are."""
+    ind = lib.indicators.get(ind_id)
+    if ind is None or ind_id in _seen:
+        return False
+    if _published(ind):
+        return True
+    f = formulas.get(ind_id)
+    if f is None:
+        return False
+    for name in f.names:
+        if name in lib.variables:
+            if not _published(lib.variables[name]):
+                return False
+        elif not yearbook_computable(lib, name, formulas, _seen | {ind_id}):
+            return False
+    return True
+
+
+def comparability_table(lib: Library) -> Table:
+    """Per framework, of the indicators it scores: size-invariance, tiers, verification, the basis of
+    the goalposts and what the yearbook and the census can compute."""
+    from citystd.library.comparability import scored_by, size_invariant, tier_of
+    from citystd.library.formula import FormulaError, parse
+    from citystd.library.rules import effective_bounds
+
+    formulas: dict[str, Any] = {}
+    for i, ind in lib.indicators.items():
+        if ind.formula is not None:
+            try:
+                formulas[i] = parse(ind.formula)
+            except FormulaError:
+                continue
+    scored = scored_by(lib)
+    rows = []
+    for fid in sorted(lib.frameworks):
+        fw = lib.frameworks[fid]
+        inds = scored.get(fid, [])
+        n = len(inds)
+        tiers = Counter(tier_of(lib, i, formulas) for i in inds)
+        bases: Counter[str] = Counter()
+        for i in inds:
+            gp = effective_bounds(lib.indicators[i], fw).goalposts
+            b = gp.basis if gp is not None else None
+            if b is None:
+                bases["none"] += 1
+            elif b.kind == "calibration":
+                bases["calibration_region" if b.region in (None, fw.region) and fw.region else
+                      ("calibration_region" if b.region is None else f"calibration_{b.region}")] += 1
+            else:
+                bases[b.kind] += 1
+        comparable = sum(bool(size_invariant(lib, lib.indicators[i], formulas.get(i))) for i in inds)
+        other = sum(v for k, v in bases.items() if k.startswith("calibration_") and k != "calibration_region")
+        rows.append({
+            "framework": fid, "region": fw.region or "—", "scored": n,
+            "comparable": _pct(comparable, n),
+            "tier1": tiers.get(1, 0), "tier2": tiers.get(2, 0), "tier3": tiers.get(3, 0), "tier_none": tiers.get(None, 0),
+            "verified": _pct(sum(_verified(lib.indicators[i]) == "yes" for i in inds), n),
+            "standard": bases["standard"], "target": bases["target"],
+            "calibration": bases["calibration_region"] + (bases["calibration_CN"] if not fw.region else 0),
+            "calibration_other": other - (bases["calibration_CN"] if not fw.region else 0),
+            "natural": bases["natural"], "judgement": bases["judgement"], "no_basis": bases["none"],
+            "yearbook": sum(yearbook_computable(lib, i, formulas) for i in inds),
+        })
+    return Table(
+        "comparability", "可比性、数据等级与界值依据（按框架）", "Comparability, tiers and bounds by framework",
+        [Column("framework", "框架", "framework"), Column("region", "比较地区", "region"),
+         Column("scored", "计分指标", "scored"), Column("comparable", "与规模无关", "size-invariant"),
+         Column("tier1", "第1级", "tier 1"), Column("tier2", "第2级", "tier 2"), Column("tier3", "第3级", "tier 3"),
+         Column("tier_none", "未定级", "no tier"), Column("verified", "来源已核实", "verified"),
+         Column("standard", "依据：标准", "basis: standard"), Column("target", "依据：目标", "basis: target"),
+         Column("calibration", "依据：本地区校准", "basis: calibrated on the region"),
+         Column("calibration_other", "依据：他国校准", "basis: calibrated elsewhere"),
+         Column("natural", "依据：自然界限", "basis: natural"), Column("judgement", "依据：判断", "basis: judgement"),
+         Column("no_basis", "无依据", "no basis"), Column("yearbook", "年鉴和普查可计算", "computable from yearbook + census")],
+        rows,
+        "只计各框架计分的指标（权重大于 0、非背景指标）。与规模无关：单位不是规模量，或公式除以规模量，或说明了可比原因"
+        "（须为 100%，见 C001）。数据等级：1 全国年鉴或普查对所有地级及以上城市公布；2 城市或部门公布；3 需调查；"
+        "公式指标取其输入中最差的等级。依据：目标值区间的 basis.kind（本地区校准：在框架所比较地区的城市上校准；框架无地区时为"
+        "在中国城市上校准）。年鉴和普查可计算：输入全部由《中国城市统计年鉴》或人口普查公布。",
+        "Only the indicators each framework scores (weight above 0, not context). Size-invariant: the unit is not a "
+        "size, or the formula divides by one, or the indicator says why it is comparable (must be 100 %, rule C001). "
+        "Tier: 1 national yearbooks or the census for every city at prefecture level and above, 2 published by cities "
+        "or departments, 3 needs a survey; an indicator with a formula has the worst tier of its inputs. Basis: the "
+        "`basis.kind` of the goalposts (calibrated on the region: on the cities of the framework's region, or on Chinese cities "
+        "for a framework without one). Computable from yearbook + census: every input is printed in the China City "
+        "Statistical Yearbook or the census.",
+    )
+
+
 def reference_table(lib: Library, mapping: list[MapRow]) -> Table:
     by_domain: dict[str, Counter[str]] = {}
     for m in mapping:
@@ -368,7 +467,8 @@ def _short(text: str, limit: int = 90) -> str:
 def coverage(lib: Library, mapping: list[MapRow] | None = None,
              reference: dict[int, ReferenceRow] | None = None) -> list[Table]:
     """All coverage tables of a library; the reference tables only when ``mapping`` is given."""
-    tables = [summary_table(lib), domain_table(lib), standard_table(lib), tag_table(lib), framework_table(lib)]
+    tables = [summary_table(lib), domain_table(lib), standard_table(lib), tag_table(lib), framework_table(lib),
+              comparability_table(lib)]
     if mapping is not None:
         tables += [reference_table(lib, mapping), excluded_table(mapping, reference)]
     return tables
