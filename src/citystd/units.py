@@ -300,9 +300,13 @@ def _own_dims() -> dict[str, dict[str, int]]:
 
 
 def _fast_dimensions(text: str) -> dict[str, int] | None:
-    """The dimensions of a plain unit (:func:`plainly_a_unit`) without pint; None when not plain."""
+    """The dimensions of a plain unit (:func:`plainly_a_unit`) without pint, a trailing note in
+    brackets left out (``‰（每千活产）``); None when not plain."""
     if not plainly_a_unit(text):
-        return None
+        bare = _ANNOTATION.sub("", text).strip()
+        if not bare or bare == text.strip() or not plainly_a_unit(bare):
+            return None
+        text = bare
     t = normalise_unit(text)
     if t in ("%", "1"):
         return {}
@@ -412,3 +416,23 @@ def dimension_name(text: str, lang: str = "en") -> str:
     if names is None:
         return dim
     return names[1] if lang == "zh" else names[0]
+
+
+def first_dimensions(texts: list[str]) -> dict[str, int] | None:
+    """The dimensions of the first of ``texts`` that is a unit (the ``code``, zh and en of a unit, in
+    that order), trying every text without pint before parsing any with it; None when none is."""
+    for t in texts:
+        fast = _fast_dimensions(t)
+        if fast is not None:
+            return fast
+    for t in texts:
+        dims = dimensions(t)
+        if dims is not None:
+            return dims
+    return None
+
+
+def measures_size(texts: list[str]) -> bool | None:
+    """:func:`is_extensive` for the texts of one unit (see :func:`first_dimensions`)."""
+    dims = first_dimensions(texts)
+    return None if dims is None else dims in EXTENSIVE

@@ -133,6 +133,8 @@ def compute(spec: Any, scores: Any, units: Sequence[str],
     if exact:
         gains = np.nan_to_num(tree.overall(base, raised_all, base_nodes, variants) - base_root[None, :], nan=0.0)
         points = np.where(np.isnan(base), np.nan, gains[:len(inds)].T)
+        # raising a score never lowers a monotone mean: a negative gain is float noise (-7e-15), not a loss
+        points = np.where(points < 0, 0.0, points)
         dom_points = {t: gains[len(inds) + k] for k, t in enumerate(top_nodes)}
     else:
         points = weights[None, :] * gap_points

@@ -7,7 +7,8 @@ must say where it comes from (docs/format.md, "Comparability", "Tiers", "Bounds 
 - **C001** a scored indicator whose unit measures a size (a count, money, a length, an area, a
   volume, a mass or an energy: :func:`citystd.units.is_extensive`) and whose formula divides by no
   size, unless it says why it is comparable (``comparable:``);
-- **C002** a scored indicator whose unit is not machine-readable, so C001 cannot be decided;
+- **C002** an indicator scored by a framework with a ``region`` whose unit is not machine-readable, so
+  C001 cannot be decided;
 - **C003** an indicator whose ``scope`` is not the scope of the inputs of its formula;
 - **C004** a statistic of tier 1 (published for all cities in national yearbooks or the census)
   without ``published_in``;
@@ -84,7 +85,7 @@ def is_size(lib: Library, name: str) -> bool:
     item = _item(lib, name)
     if item is None:
         return False
-    return any(units.is_extensive(t) for t in unit_candidates(item.unit))
+    return bool(units.measures_size(unit_candidates(item.unit)))
 
 
 def divides_by_size(lib: Library, f: Formula) -> bool:
@@ -96,9 +97,7 @@ def measures_size(ind: Indicator) -> bool | None:
     """Whether the indicator's unit measures a size; None when the unit is not machine-readable."""
     from citystd import units
 
-    found = [units.is_extensive(t) for t in unit_candidates(ind.unit)]
-    known = [x for x in found if x is not None]
-    return known[0] if known else None
+    return units.measures_size(unit_candidates(ind.unit))
 
 
 def size_invariant(lib: Library, ind: Indicator, f: Formula | None) -> bool | None:
@@ -112,6 +111,17 @@ def size_invariant(lib: Library, ind: Indicator, f: Formula | None) -> bool | No
     return not size or (f is not None and divides_by_size(lib, f))
 
 
+_DIM_NAMES = {(("count", 1),): ("count", "数量"), (("currency", 1),): ("money", "货币"), (("length", 1),): ("length", "长度"),
+              (("length", 2),): ("area", "面积"), (("length", 3),): ("volume", "体积"), (("mass", 1),): ("mass", "质量"),
+              (("length", 2), ("mass", 1), ("time", -2)): ("energy", "能量")}
+
+
+def units_first(ind: Indicator) -> dict[str, int]:
+    from citystd import units
+
+    return units.first_dimensions(unit_candidates(ind.unit)) or {}
+
+
 def _sizes(lib: Library, formulas: dict[str, Formula], scored: dict[str, list[str]]) -> Iterator[Diagnostic]:
     by_indicator: dict[str, list[str]] = {}
     for fw_id in sorted(scored):
@@ -123,7 +133,9 @@ def _sizes(lib: Library, formulas: dict[str, Formula], scored: dict[str, list[st
         origin = lib.origins[("indicators", ind_id)]
         ok = size_invariant(lib, ind, formulas.get(ind_id))
         shown = ind.unit if isinstance(ind.unit, str) else ind.unit.zh
-        if ok is None:
+        regional = [f for f in by_indicator[ind_id] if lib.frameworks[f].region is not None]
+        if ok is None and regional:  # a framework that claims comparability must be able to show it
+            fws = ", ".join(f"'{f}'" for f in regional)
             yield Diagnostic(
                 "C002", Msg(f"indicator '{ind_id}' is scored by {fws}, but its unit '{shown}' is not machine-readable: "
                             "whether it grows with the size of the city cannot be checked",
@@ -131,11 +143,9 @@ def _sizes(lib: Library, formulas: dict[str, Formula], scored: dict[str, list[st
                 origin.locate("unit"),
                 Msg("add `code:` to the unit (e.g. code: '1' for an index or a ratio, code: '人/10万人')",
                     "请为单位加上 `code:`（如指数或比值写 code: '1'，或 code: '人/10万人'）"))
-        elif not ok:
-            from citystd import units
-
-            dim_en = units.dimension_name(next(t for t in unit_candidates(ind.unit) if units.is_unit(t)), "en")
-            dim_zh = units.dimension_name(next(t for t in unit_candidates(ind.unit) if units.is_unit(t)), "zh")
+        elif ok is False:
+            dims = units_first(ind)
+            dim_en, dim_zh = _DIM_NAMES.get(tuple(sorted(dims.items())), ("size", "规模量"))
             yield Diagnostic(
                 "C001", Msg(f"indicator '{ind_id}' is scored by {fws}, but its unit '{shown}' measures a size ({dim_en}: "
                             "a total that grows with the city) and its formula divides by no size: a city would score "
