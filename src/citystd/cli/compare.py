@@ -55,14 +55,15 @@ def compare_command(
                         Msg("compare anyway with --force: the changes then mix data and method",
                             "如仍要比较请加 --force：此时的变化同时来自数据和方法"))
         err.print(f"[bold yellow]⚠ {label('frameworks_differ', lang).format(what=what)}[/]", highlight=False)
+    from citystd.textsafe import escape_bidi_json_text, mark_bidi_in
+
     if fmt == "json":
         import json
 
-        text = json.dumps(cmp, ensure_ascii=False, indent=1) + "\n"
-    elif fmt == "markdown":
-        text = C.to_markdown(cmp, lang)
+        text = escape_bidi_json_text(json.dumps(cmp, ensure_ascii=False, indent=1)) + "\n"
     else:
-        text = C.to_text(cmp, lang)
+        cmp = mark_bidi_in(cmp)  # names for people: bidirectional controls shown as [U+202E]
+        text = C.to_markdown(cmp, lang) if fmt == "markdown" else C.to_text(cmp, lang)
     if output is not None:
         from citystd.io.atomic import write_text_atomic
 

@@ -63,7 +63,15 @@ def _one_city(doc: dict[str, Any], city: str | None) -> dict[str, Any]:
 
 
 def render_output(doc: dict[str, Any], fmt: str, lang: str, city: str | None = None) -> bytes:
-    """The bytes of ``doc`` in ``fmt`` (json and csv of one city hold that city's rows only)."""
+    """The bytes of ``doc`` in ``fmt`` (json and csv of one city hold that city's rows only).
+
+    Outputs for people show bidirectional control characters as ``[U+202E]``; JSON keeps the
+    values and writes them as ``\\u`` escapes (:mod:`citystd.textsafe`).
+    """
+    if fmt != "json":
+        from citystd.textsafe import mark_bidi, mark_bidi_in
+
+        doc, city = mark_bidi_in(doc), (None if city is None else mark_bidi(city))
     if fmt in ("xlsx", "html", "markdown"):
         from citystd.report import renderer
 
@@ -87,7 +95,6 @@ def emit(get_doc: Callable[[], dict[str, Any]], fmt: str, lang: str, *, output: 
     from citystd.cli.common import stderr_console
 
     if output is None and fmt == "table":
-
         print_table(_one_city(get_doc(), city), lang)
         return
     if fmt == "json" and city is None and json_chunks is not None:
@@ -115,13 +122,18 @@ def render(doc: dict[str, Any], fmt: str, lang: str) -> str:
 
 
 def table_text(doc: dict[str, Any], lang: str) -> str:
+    """The table as tab-separated lines, each cell neutralised (:func:`citystd.textsafe.tsv_cell`)."""
     from citystd.report.summary import summary_rows
+    from citystd.textsafe import tsv_cell
 
     headers, rows = summary_rows(doc, lang)
-    return "\n".join("\t".join(x) for x in [headers, *rows]) + "\n"
+    return "\n".join("\t".join(tsv_cell(c) for c in x) for x in [headers, *rows]) + "\n"
 
 
 def print_table(doc: dict[str, Any], lang: str) -> None:
+    from citystd.textsafe import mark_bidi_in
+
+    doc = mark_bidi_in(doc)
     if not is_tty():
         typer.echo(table_text(doc, lang), nl=False)
         return
@@ -149,14 +161,11 @@ def print_table(doc: dict[str, Any], lang: str) -> None:
     stdout_console().print(table)
 
 
-def _safe(text: str) -> str:
-    """Neutralise spreadsheet formula injection in text written to CSV."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def to_csv(doc: dict[str, Any], lang: str) -> str:
     import csv
     import io
+
+    from citystd.textsafe import csv_text
 
     nodes = list(doc["results"][0]["nodes"]) if doc["results"] else []
     inds = list(doc["indicators"])
@@ -169,7 +178,7 @@ def to_csv(doc: dict[str, Any], lang: str) -> str:
         return "" if v is None else repr(float(v))
 
     for r in doc["results"]:
-        w.writerow([_safe(r["city"]), "" if r["year"] is None else r["year"], "" if r["rank"] is None else r["rank"],
+        w.writerow([csv_text(r["city"]), "" if r["year"] is None else r["year"], "" if r["rank"] is None else r["rank"],
                     num(r["score"]), r["rating"] or "", num(r["coverage"]),
                     *[num(r["nodes"][n]["score"]) for n in nodes],
                     *[num(r["indicators"][i]["score"]) for i in inds],
