@@ -124,6 +124,11 @@ RULES: dict[str, Rule] = {
         _r("U905", "usage.newer-results", "results written by a newer citystd", "结果由更新版本的 citystd 生成", W),
         _r("U906", "usage.incomparable-results", "results scored by different frameworks or pipelines",
            "两份结果的评价框架或计算流程不同"),
+        _r("U907", "usage.output-is-input", "output path is one of the command's inputs", "输出路径是本命令的输入文件"),
+        _r("U908", "usage.output-path", "output path cannot be written", "输出路径无法写入"),
+        _r("U909", "usage.write-failed", "writing the output failed", "写入输出失败"),
+        _r("U910", "usage.not-a-file", "input is not a regular file", "输入不是普通文件"),
+        _r("U911", "usage.input-too-large", "input larger than the size limit", "输入超过大小上限"),
     ]
 }
 

@@ -327,7 +327,9 @@ def indicators_coverage(
     """Coverage tables of the library: indicators per domain and source standard, how many have
     formulas, goalposts, thresholds, targets and verified sources, the frameworks, and what became
     of every row of the reference table."""
-    from citystd.cli.common import stderr_console, usage_error
+    from citystd.cli.common import usage_error
+    from citystd.cli.output import deliver
+    from citystd.io.outpath import check_output, is_stdout
     from citystd.library import coverage as cov
     from citystd.library.load import builtin_path
     from citystd.textsafe import escape_bidi_json_text
@@ -340,18 +342,14 @@ def indicators_coverage(
     if reference_map is None and not library:
         default = builtin_path().parent / "docs" / "reference-map"
         reference_map = default if default.is_dir() else None
+    map_files = sorted(reference_map.glob("*.csv")) if reference_map is not None and reference_map.is_dir() else []
+    check_output(output, [*lib.paths, reference, *map_files])
     mapping = cov.read_reference_map(reference_map) if reference_map is not None else None
     table = cov.read_reference_table(reference) if reference is not None else None
     tables = cov.coverage(lib, mapping, table)
     text = (cov.to_markdown(tables, lang) if fmt == "markdown"
             else escape_bidi_json_text(json.dumps(cov.to_json(tables, lang), ensure_ascii=False, indent=2)) + "\n")
-    if output is None:
-        typer.echo(text, nl=False)
-        return
-    from citystd.io.atomic import write_text_atomic
-
-    if fmt == "markdown" and output.is_file():
+    if fmt == "markdown" and output is not None and not is_stdout(output) and output.is_file():
         merged = cov.replace_section(output.read_text(encoding="utf-8"), text)
         text = merged if merged is not None else text
-    write_text_atomic(output, text)
-    stderr_console().print(("wrote " if lang == "en" else "已写入 ") + str(output))
+    deliver(output, [text.encode("utf-8")], lang)

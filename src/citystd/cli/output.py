@@ -4,7 +4,7 @@ one-city profile, the terminal table, CSV, and writing the output atomically."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,13 +18,19 @@ BINARY = ("xlsx",)
 
 
 def pick_format(output: Path | None, fmt: str | None, lang: str) -> str:
-    """The output format: ``--format``, else the extension of ``-o``, else ``table`` (usage errors exit 2)."""
+    """The output format: ``--format``, else the extension of ``-o``, else ``table`` (usage errors exit 2).
+
+    ``-o -`` is standard output: a binary format may go there only when it is not a terminal.
+    """
     from citystd.cli.common import usage_error
+    from citystd.io.outpath import is_stdout
     from citystd.report import EXTENSIONS
 
+    to_stdout = output is None or is_stdout(output)
     if fmt is None:
-        if output is None:
+        if to_stdout:
             return "table"
+        assert output is not None
         fmt = EXTENSIONS.get(output.suffix.lower(), "")
         if not fmt:
             known = ", ".join(EXTENSIONS)
@@ -36,7 +42,7 @@ def pick_format(output: Path | None, fmt: str | None, lang: str) -> str:
     if fmt not in FORMATS:
         usage_error(f"--format must be one of {', '.join(FORMATS)}, not '{fmt}'",
                     f"--format 只能是 {', '.join(FORMATS)} 之一，而不是 '{fmt}'", lang)
-    if output is None and fmt in BINARY:
+    if to_stdout and fmt in BINARY and (output is None or is_tty()):
         usage_error(f"{fmt} is a binary format and cannot be written to the terminal: use -o FILE.{fmt}",
                     f"{fmt} 是二进制格式，不能输出到终端：请使用 -o 文件.{fmt}", lang)
     return fmt
@@ -92,23 +98,34 @@ def emit(get_doc: Callable[[], dict[str, Any]], fmt: str, lang: str, *, output: 
 
     ``json_chunks`` streams the JSON of all cities without building the document (``score``).
     """
-    from citystd.cli.common import stderr_console
+    from citystd.io.outpath import is_stdout
 
-    if output is None and fmt == "table":
+    if (output is None or is_stdout(output)) and fmt == "table":
         print_table(_one_city(get_doc(), city), lang)
         return
     if fmt == "json" and city is None and json_chunks is not None:
         chunks: Iterator[bytes] = json_chunks()
     else:
         chunks = iter([render_output(get_doc(), fmt, lang, city)])
-    if output is not None:
-        from citystd.io.atomic import write_chunks_atomic
+    deliver(output, chunks, lang)
 
-        write_chunks_atomic(output, chunks)
-        stderr_console().print(("wrote " if lang == "en" else "已写入 ") + str(output), markup=False)
-    else:
+
+def deliver(output: Path | None, chunks: Iterable[bytes], lang: str, *, announce: bool = True) -> None:
+    """Bytes to the file ``output`` (atomically, :mod:`citystd.io.atomic`), or to standard output
+    when ``output`` is None or ``-``. Every command that writes goes through here; ``announce``
+    says "wrote FILE" on stderr."""
+    from citystd.cli.common import stderr_console
+    from citystd.io.outpath import is_stdout
+
+    if output is None or is_stdout(output):
         for piece in chunks:
             typer.echo(piece, nl=False)
+        return
+    from citystd.io.atomic import write_chunks_atomic
+
+    write_chunks_atomic(output, chunks)
+    if announce:
+        stderr_console().print(("wrote " if lang == "en" else "已写入 ") + str(output), markup=False, highlight=False)
 
 
 def render(doc: dict[str, Any], fmt: str, lang: str) -> str:

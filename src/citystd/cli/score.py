@@ -43,6 +43,7 @@ def score_command(
     from citystd.cli.formats import print_human
     from citystd.cli.output import check_city, emit, pick_format
     from citystd.diagnostics import Severity
+    from citystd.io.outpath import check_output
     from citystd.library.select import load_framework
 
     lang = resolve_lang(lang)
@@ -54,6 +55,7 @@ def score_command(
     with _progress(err, lang) as report:
         report("library")
         lib, fw = load_framework(framework, list(library) if library else None)
+        check_output(output, [data, compare_with, *lib.paths])
         outcome = score_file(data, lib, fw, sets=list(sets or []), sheet=sheet, layout=layout, id_column=id_column,
                              keep_going=keep_going, lang=lang, progress=report, compare_with=compare_with)
     shown = [d for d in outcome.diagnostics if d.level is Severity.ERROR or d.code != "E809"]

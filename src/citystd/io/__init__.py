@@ -10,10 +10,25 @@ See :mod:`citystd.io.read` (files), :mod:`citystd.io.cells` (cell values),
 :mod:`citystd.io.layout` (wide and long tables) and :mod:`citystd.io.model` (the result).
 """
 
-from citystd.io.cells import EXCEL_ERRORS, MISSING_MARKERS, header_key, parse_numbers
-from citystd.io.layout import CITY_ALIASES, VALUE_ALIASES, VARIABLE_ALIASES, YEAR_ALIASES, Vocabulary
-from citystd.io.model import CellMap, CityData, DataSource
-from citystd.io.read import read_city_data
+from typing import Any
+
+# Loaded on first use (PEP 562), so that the small modules of this package (guard, outpath,
+# atomic) can be imported without pandas: `citystd --help` and `citystd validate` stay light.
+_LAZY = {
+    "EXCEL_ERRORS": "cells", "MISSING_MARKERS": "cells", "header_key": "cells", "parse_numbers": "cells",
+    "CITY_ALIASES": "layout", "VALUE_ALIASES": "layout", "VARIABLE_ALIASES": "layout", "YEAR_ALIASES": "layout",
+    "Vocabulary": "layout", "CellMap": "model", "CityData": "model", "DataSource": "model",
+    "read_city_data": "read",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f"citystd.io.{_LAZY[name]}"), name)
+    raise AttributeError(f"module 'citystd.io' has no attribute {name!r}")
+
 
 __all__ = [
     "CITY_ALIASES",

@@ -41,6 +41,7 @@ import pandas as pd
 
 from citystd.diagnostics import Diagnostic, Location, Msg, error, suggestion
 from citystd.io.cells import header_key
+from citystd.io.guard import check_input
 from citystd.io.layout import (
     Layout,
     RawTable,
@@ -85,6 +86,7 @@ def read_city_data(
     Raises :class:`~citystd.diagnostics.CitystdError` (D701 unreadable, D711 empty, D702 no city
     column, D712 layout; U901 no such file) when nothing sensible can be returned.
     """
+    check_input(path, display)  # a regular file within the size limit (citystd.io.guard: U901, U910, U911)
     p = Path(path)
     name = display or os.fspath(path)
     data = _read_bytes(p, name)

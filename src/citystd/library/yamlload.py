@@ -19,9 +19,9 @@ from typing import Any
 import yaml
 from yaml.constructor import SafeConstructor
 
-from citystd.diagnostics import Diagnostic, Location, Msg
+from citystd.diagnostics import CitystdError, Diagnostic, Location, Msg
+from citystd.io.guard import ENV, InputTooLarge, human_size, read_input
 
-MAX_BYTES = 10 * 1024 * 1024
 MAX_DEPTH = 64
 MAX_NODES = 500_000
 
@@ -86,15 +86,15 @@ def load_yaml(path: Path, display: str | None = None) -> tuple[Any, Positions, l
         return None, pos, [Diagnostic(code, Msg(en, zh), Location(name, line, col), hint)]
 
     try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            mib = MAX_BYTES // (1024 * 1024)
-            return fail("Y005", f"file is {size / 1048576:.1f} MiB; library files may be at most {mib} MiB",
-                        f"文件大小为 {size / 1048576:.1f} MiB，指标库文件最大 {mib} MiB",
-                        hint=Msg("split it into several files", "请拆分为多个文件"))
-        raw = path.read_bytes()
-    except OSError as exc:
-        return fail("U901", f"cannot read file: {exc.strerror or exc}", f"无法读取文件：{exc.strerror or exc}")
+        raw = read_input(path, name, kind="yaml")
+    except InputTooLarge as exc:
+        size, most = human_size(exc.size), human_size(exc.limit)
+        return fail("Y005", f"file is {size}; library files may be at most {most}",
+                    f"文件大小为 {size}，指标库文件最大 {most}",
+                    hint=Msg(f"split it into several files (or raise the limit: {ENV}=MiB)",
+                             f"请拆分为多个文件（或提高上限：{ENV}=MiB）"))
+    except CitystdError as exc:  # missing, not a regular file, unreadable
+        return None, pos, [exc.diagnostic]
     if b"\x00" in raw[:8192]:
         return fail("Y004", "binary file, not YAML text", "二进制文件，不是 YAML 文本")
     try:

@@ -7,6 +7,7 @@ from typing import Any
 
 from citystd import __version__
 from citystd.diagnostics import Diagnostic, Location, Msg, error
+from citystd.io.guard import read_input
 
 #: keys every results document has (docs/results.md), and the type of each
 REQUIRED = {"citystd_version": str, "framework": dict, "input": dict, "pipeline": list, "tree": list,
@@ -68,19 +69,17 @@ def load_results(path: Path) -> tuple[dict[str, Any], list[Diagnostic]]:
     import orjson
 
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         raise error("U901", f"results file not found: {path}", f"找不到结果文件：{path}",
                     Location(file=str(path)), exit_code=2)
     hint = Msg("write results with: citystd score DATA -o results.json",
                "请先生成结果：citystd score DATA -o results.json")
+    raw = read_input(path)  # a regular file within the size limit (U910, U911)
     try:
-        doc = orjson.loads(path.read_bytes())
+        doc = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise error("U904", f"{path} is not citystd results: not valid JSON ({exc})",
                     f"{path} 不是 citystd 结果文件：不是有效的 JSON（{exc}）", Location(file=str(path)), hint) from None
-    except OSError as exc:
-        raise error("U901", f"cannot read {path}: {exc.strerror or exc}", f"无法读取 {path}：{exc.strerror or exc}",
-                    Location(file=str(path)), exit_code=2) from None
     found = problems(doc)
     if found:
         more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
