@@ -52,6 +52,7 @@ RULES: dict[str, Rule] = {
         _r("Y004", "yaml.unreadable", "file cannot be read as a YAML text file", "文件无法作为 YAML 文本读取"),
         _r("Y005", "yaml.too-complex", "YAML too large, too deep or alias bomb", "YAML 过大、嵌套过深或别名炸弹"),
         _r("Y006", "file.format-version", "missing or unsupported `citystd:` format version", "缺少或不支持的 `citystd:` 格式版本"),
+        _r("Y007", "yaml.empty", "file is empty (no YAML document)", "文件为空（没有 YAML 内容）"),
         # S: shape of the documents (the pydantic models)
         _r("S101", "schema.unknown-key", "unknown key", "未知键"),
         _r("S102", "schema.type", "value of the wrong type", "值类型错误"),
@@ -68,6 +69,9 @@ RULES: dict[str, Rule] = {
         # F: formulas
         _r("F301", "formula.syntax", "formula cannot be parsed", "公式无法解析"),
         _r("F302", "formula.function", "unknown function or wrong number of arguments", "未知函数或参数个数错误"),
+        _r("F303", "formula.constant", "formula uses no variable", "公式不含任何变量"),
+        _r("F304", "formula.always-fails", "part of a formula divides by zero, overflows or is undefined for any data",
+           "公式的某部分对任何数据都除以零、溢出或无定义"),
         # N: numbers of an indicator
         _r("N401", "range.order", "range lower bound above upper bound", "取值范围下限大于上限"),
         _r("N402", "goalposts.equal", "goalposts worst and best are equal", "目标值区间的最差值与最佳值相等"),
@@ -76,6 +80,8 @@ RULES: dict[str, Rule] = {
         _r("N405", "target.range", "target outside the valid range", "目标值超出有效范围"),
         _r("N406", "direction.target", "direction `target` needs a target value", "方向为 `target` 时必须给出目标值"),
         _r("N407", "bounds.range", "goalposts or thresholds outside the valid range", "目标值区间或阈值超出有效范围"),
+        _r("N408", "bounds.not-finite", "range, goalposts, thresholds or target not a finite number",
+           "取值范围、目标值区间、阈值或目标值不是有限数"),
         # T: frameworks
         _r("T501", "framework.duplicate-node", "node id used twice in a tree", "树中节点标识符重复"),
         _r("T502", "framework.empty-node", "node without children", "节点没有子节点"),
@@ -86,10 +92,14 @@ RULES: dict[str, Rule] = {
         _r("T507", "pipeline.parameter-value", "invalid parameter value", "流程参数取值无效"),
         _r("T508", "framework.override", "override for an indicator the framework does not use", "覆盖项针对框架未使用的指标"),
         _r("T509", "framework.duplicate-indicator", "indicator appears twice in a tree", "指标在树中出现两次"),
+        _r("T510", "framework.zero-weights", "every weight of a node (or of the tree's top) is 0",
+           "某节点（或指标树顶层）的权重全为 0"),
+        _r("T511", "framework.weight-not-finite", "weight is not a finite number (.inf, .nan)", "权重不是有限数（.inf、.nan）"),
         # W: advisories (warnings; --strict makes them errors)
         _r("W601", "library.unused-indicator", "indicator used by no framework", "指标未被任何框架使用", W),
         _r("W602", "source.no-clause", "source without a clause", "来源未注明条款", W),
         _r("W603", "library.unused-variable", "variable used by no formula", "变量未被任何公式使用", W),
+        _r("W604", "text.bidi-control", "invisible bidirectional control character in a text", "文本中含有不可见的双向控制字符", W),
         # D: city data files (readers and data checks)
         _r("D701", "data.unreadable", "data file cannot be read", "数据文件无法读取"),
         _r("D702", "data.no-city-column", "no column identifies the cities", "找不到标识城市的列"),
@@ -107,6 +117,7 @@ RULES: dict[str, Rule] = {
         _r("D714", "data.year-jump", "suspicious jump between years", "年度间数值异常跳变", W),
         _r("D715", "data.unit-scale", "value looks off by a power of ten", "数值疑似量级（单位）错误", W),
         _r("D716", "data.missing-value", "a value the framework needs is empty", "框架所需的数值为空", W),
+        _r("D717", "data.overflow", "formula result too large (overflow)", "公式结果过大（溢出）", W),
         # E: methods of the scoring engine
         _r("E801", "method.undefined", "method undefined for this data", "该方法对此数据无定义"),
         _r("E802", "method.nonpositive", "geometric/harmonic aggregation needs positive values", "几何/调和平均需要正值"),

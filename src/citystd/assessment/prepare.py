@@ -118,7 +118,8 @@ def _derived_range_findings(values: Any, ranges: dict, lib: Library, plan: Any, 
 
     out = []
     for ind_id, rng in ranges.items():
-        first = plan.formulas[ind_id].names[0]
+        names = plan.formulas[ind_id].names
+        first = names[0] if names else ind_id
 
         def locate(unit: Any, year: Any, column: str, _first: str = first) -> Location:
             return city.locate(unit, year, _first)
