@@ -16,9 +16,28 @@ LANGS = ("zh", "en")
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+_warned_lang: set[str] = set()
+
+
 def default_lang() -> str:
-    """``CITYSTD_LANG``, else the locale (zh_* → zh), else en."""
-    for var in ("CITYSTD_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
+    """``CITYSTD_LANG``, else the locale (zh_* → zh), else en.
+
+    A ``CITYSTD_LANG`` that is neither zh… nor en… is ignored with one warning per run.
+    """
+    chosen = os.environ.get("CITYSTD_LANG", "").strip()
+    if chosen:
+        if chosen.lower().startswith(LANGS):
+            return "zh" if chosen.lower().startswith("zh") else "en"
+        if chosen not in _warned_lang:
+            _warned_lang.add(chosen)
+            fallback = _locale_lang()
+            sys.stderr.write(f"warning: CITYSTD_LANG={chosen!r} is neither zh nor en; using {fallback} "
+                             f"/ 警告：CITYSTD_LANG={chosen!r} 不是 zh 或 en，改用 {fallback}\n")
+    return _locale_lang()
+
+
+def _locale_lang() -> str:
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
         value = os.environ.get(var, "")
         if value:
             return "zh" if value.lower().startswith("zh") else "en"
