@@ -137,17 +137,18 @@ def main() -> None:
     ap.add_argument("--indicators", type=int, default=300)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--skip-engine", action="store_true")
+    ap.add_argument("--output", choices=("json", "parquet"), default="json")
     args = ap.parse_args()
     root = Path(tempfile.mkdtemp(prefix="citystd-bench-"))
     try:
         lib, fw, data = build(root, args.rows, args.indicators)
         times, peaks = [], []
         for _ in range(args.runs):
-            t, m = whole_process(lib, fw, data, root / "results.json")
+            t, m = whole_process(lib, fw, data, root / f"results.{args.output}")
             times.append(t)
             peaks.append(m)
-        size = (root / "results.json").stat().st_size / 1e6
-        print(f"| score {args.rows:,} city-years × {args.indicators} indicators (whole process, JSON "
+        size = (root / f"results.{args.output}").stat().st_size / 1e6
+        print(f"| score {args.rows:,} city-years × {args.indicators} indicators (whole process, {args.output} "
               f"{size:.0f} MB) | {statistics.median(times):.2f} s (min {min(times):.2f}) | peak ≤ {max(peaks):.0f} MiB |")
         if not args.skip_engine:
             te, tn = engine_vs_numpy(lib, fw, data)

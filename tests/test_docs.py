@@ -30,7 +30,7 @@ def test_format_examples_form_a_valid_library(tmp_path: Path) -> None:
 
 def test_every_key_is_documented() -> None:
     text = (DOCS / "format.md").read_text(encoding="utf-8")
-    for model in (models.Domain, models.Variable, models.Indicator, models.Framework, models.Source,
+    for model in (models.Domain, models.Variable, models.Indicator, models.Framework, models.Edition, models.Source,
                   models.Target, models.Thresholds, models.Goalposts, models.Override):
         for key in model.model_fields:
             assert f"`{key}`" in text, f"{model.__name__}.{key} is not in docs/format.md"

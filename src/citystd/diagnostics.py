@@ -95,6 +95,7 @@ RULES: dict[str, Rule] = {
         _r("T510", "framework.zero-weights", "every weight of a node (or of the tree's top) is 0",
            "某节点（或指标树顶层）的权重全为 0"),
         _r("T511", "framework.weight-not-finite", "weight is not a finite number (.inf, .nan)", "权重不是有限数（.inf、.nan）"),
+        _r("T540", "framework.reserved-id", "node id reserved for the overall score", "节点标识符保留给综合得分"),
         # W: advisories (warnings; --strict makes them errors)
         _r("W601", "library.unused-indicator", "indicator used by no framework", "指标未被任何框架使用", W),
         _r("W602", "source.no-clause", "source without a clause", "来源未注明条款", W),
@@ -127,6 +128,28 @@ RULES: dict[str, Rule] = {
         _r("E806", "method.no-goalposts", "indicator has no goalposts", "指标没有目标值区间（goalposts）"),
         _r("E807", "method.no-thresholds", "indicator has no thresholds", "指标没有评级阈值"),
         _r("E809", "method.screened", "unit dropped by screening", "单元被筛除", W),
+        # A: audit / uncertainty (the `uncertainty` section and `citystd audit`)
+        _r("A001", "uncertainty.shape", "uncertain input of an unknown kind or shape", "不确定输入的类型或格式无法识别"),
+        _r("A002", "uncertainty.duplicate-name", "two uncertain inputs share a name", "两个不确定输入同名"),
+        _r("A003", "uncertainty.unknown-step", "unknown or unauditable pipeline step", "未知或无法审计的流程步骤"),
+        _r("A004", "uncertainty.unknown-parameter", "step has no such parameter", "步骤没有该参数"),
+        _r("A005", "uncertainty.invalid-value", "alternative is not a valid value of the parameter", "备选值不是该参数的有效取值"),
+        _r("A006", "uncertainty.no-variation", "fewer than two alternatives: nothing varies", "备选值少于两个：没有变化"),
+        _r("A007", "uncertainty.duplicate-value", "alternative listed twice", "备选值重复"),
+        _r("A008", "uncertainty.nominal-missing", "the framework's own value is not among the alternatives",
+           "框架自身的取值不在备选值中", W),
+        _r("A009", "uncertainty.varied-twice", "the same parameter or kind is varied twice", "同一参数或类型被重复变动"),
+        _r("A010", "uncertainty.noise-range", "weights_noise outside (0, 1)", "weights_noise 不在 (0, 1) 之间"),
+        _r("A011", "uncertainty.unknown-level", "no such node level in the framework", "框架中没有该节点层级"),
+        _r("A012", "uncertainty.unknown-element", "element to exclude is not in the framework", "要排除的元素不在框架中"),
+        _r("A013", "uncertainty.empty-node", "exclusion would leave a node without weighted children",
+           "排除后节点将没有有权重的子项"),
+        _r("A014", "uncertainty.nonpositive-mean", "geometric/harmonic aggregation may meet scores ≤ 0",
+           "几何/调和平均可能遇到 ≤ 0 的得分", W),
+        _r("A015", "audit.failed-replications", "replications failed and are not scored", "部分重复计算失败，未计入结果", W),
+        _r("A016", "audit.uncertainty-file", "uncertainty file without an `uncertainty:` list", "不确定性文件中没有 `uncertainty:` 列表"),
+        _r("A017", "audit.unknown-size-variable", "size variable not in the data", "数据中没有该规模变量"),
+        _r("A018", "audit.options", "invalid audit options", "审计选项无效"),
         # U: usage and internal problems (exit code 2)
         _r("U901", "usage.path", "path does not exist or cannot be read", "路径不存在或无法读取"),
         _r("U902", "usage.empty", "no YAML files found", "未找到 YAML 文件"),
@@ -140,6 +163,7 @@ RULES: dict[str, Rule] = {
         _r("U909", "usage.write-failed", "writing the output failed", "写入输出失败"),
         _r("U910", "usage.not-a-file", "input is not a regular file", "输入不是普通文件"),
         _r("U911", "usage.input-too-large", "input larger than the size limit", "输入超过大小上限"),
+        _r("U930", "usage.missing-extra", "an optional dependency is not installed", "未安装可选依赖"),
     ]
 }
 

@@ -86,6 +86,8 @@ WRITERS: dict[tuple[str, ...], tuple[list[str], list[str]]] = {
     ("indicators", "coverage"): (["indicators", "coverage", "--library", "{lib}", "--reference", "{reference}",
                                   "-o", "{output}", "--format", "json"], ["reference", "lib_file"]),
     ("import", "coinr"): (["import", "coinr", "{idata}", "{imeta}", "-o", "{output}"], []),
+    ("audit",): (["audit", "{data}", "--library", "{lib}", "-f", "demo", "-N", "4", "-o", "{output}", "--format",
+                  "json"], ["data"]),
 }
 
 

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 from engine_testing import cross_section, panel
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from citystd.engine.rank import rank
 
@@ -36,3 +39,23 @@ def test_all_columns_at_once() -> None:
     data = cross_section({"x": [1, 2], "y": [2, 1]})
     r = rank(data)
     assert r["x"].tolist() == [2, 1] and r["y"].tolist() == [1, 2]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from([2020, 2021, None]),
+                          st.lists(st.one_of(st.none(), st.sampled_from([0.0, -0.0, 1.5, 2.0, 50.0, float("inf"),
+                                                                          float("-inf")]),
+                                             st.floats(-1e6, 1e6)), min_size=3, max_size=3)),
+                min_size=0, max_size=25))
+def test_equals_pandas_min_rank_within_each_year(rows: list) -> None:
+    """The numpy ranking equals pandas' rank(method="min", ascending=False) per year, NA unranked."""
+    years = [y for y, _ in rows]
+    index = pd.MultiIndex.from_arrays([[f"u{i}" for i in range(len(rows))], pd.array(years, dtype="Int64")],
+                                      names=["unit", "year"])
+    data = pd.DataFrame([[np.nan if v is None else v for v in vals] for _, vals in rows] or None,
+                        index=index, columns=["a", "b", "c"], dtype=float)
+    got = rank(data)
+    key = pd.Series(years, dtype=object).fillna(-1).to_numpy()
+    expected = data.reset_index(drop=True).groupby(key).rank(method="min", ascending=False)
+    for col in data.columns:
+        assert got[col].astype("Float64").tolist() == pd.array(expected[col], dtype="Float64").tolist()

@@ -6,6 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from engine_testing import panel
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from citystd.engine.trend import cagr, on_track, progress, slope
 
@@ -84,3 +86,22 @@ def test_on_track_from_a_base_year() -> None:
     out = on_track(_data(), pd.Series({"x": 200.0}), target_year=2030, base_year=2017)
     # a: (146.41 − 121)/2 = 12.705 a year vs 4.87 needed → on track; b has no data after its base year
     assert out.loc["a", "x"] == "on_track" and out.loc["b", "x"] == "unknown"
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 3), st.integers(2015, 2020),
+                          st.lists(st.one_of(st.none(), st.floats(-100, 100)), min_size=2, max_size=2)),
+                min_size=1, max_size=30, unique_by=lambda r: (r[0], r[1])))
+def test_per_unit_reductions_equal_pandas_groupby(rows: list) -> None:
+    """The reduceat reductions equal pandas' groupby aggregations (NaN skipped) for every unit."""
+    from citystd.engine.trend import _Panel
+
+    index = pd.MultiIndex.from_arrays([[f"u{u}" for u, _, _ in rows], pd.array([y for _, y, _ in rows], dtype="Int64")],
+                                      names=["unit", "year"])
+    data = pd.DataFrame([[np.nan if v is None else v for v in vals] for _, _, vals in rows], index=index,
+                        columns=["a", "b"], dtype=float)
+    p = _Panel(data)
+    frame = pd.DataFrame(p.x)
+    for how in ("first", "last", "sum", "mean", "min", "max"):
+        expected = frame.groupby(p.codes, sort=True).agg(how).to_numpy(dtype=float)
+        np.testing.assert_allclose(p.per_unit(p.x, how), expected, rtol=1e-12, atol=1e-12, err_msg=how)

@@ -19,6 +19,20 @@ CASES_DIR = FIXTURES / "cases"
 
 # case → [(code, file relative to cases/, line, col)]; positions checked by hand against the files
 EXPECTED: dict[str, list[tuple[str, str, int | None, int | None]]] = {
+    "A001_unknown_kind.yaml": [("A001", "A001_unknown_kind.yaml", 11, 7)],
+    "A002_duplicate_name.yaml": [("A002", "A002_duplicate_name.yaml", 12, 14)],
+    "A003_unknown_step.yaml": [("A003", "A003_unknown_step.yaml", 11, 28)],
+    "A004_unknown_parameter.yaml": [("A004", "A004_unknown_parameter.yaml", 11, 42)],
+    "A005_invalid_value.yaml": [("A005", "A005_invalid_value.yaml", 11, 59)],  # winmax -1
+    "A006_no_variation.yaml": [("A006", "A006_no_variation.yaml", 11, 58)],
+    "A007_duplicate_value.yaml": [("A007", "A007_duplicate_value.yaml", 11, 65)],  # the second 3
+    "A008_nominal_missing.yaml": [("A008", "A008_nominal_missing.yaml", 11, 58)],
+    "A009_varied_twice.yaml": [("A009", "A009_varied_twice.yaml", 12, 48)],
+    "A010_noise_range.yaml": [("A010", "A010_noise_range.yaml", 11, 38)],
+    "A011_unknown_level.yaml": [("A011", "A011_unknown_level.yaml", 11, 53)],
+    "A012_unknown_element.yaml": [("A012", "A012_unknown_element.yaml", 11, 52)],
+    "A013_empty_node.yaml": [("A013", "A013_empty_node.yaml", 12, 29)],
+    "A014_nonpositive_mean.yaml": [("A014", "A014_nonpositive_mean.yaml", 11, 7)],
     "E806_goalposts_missing.yaml": [("E806", "E806_goalposts_missing.yaml", 15, 27)],
     "F301_formula_not_allowed.yaml": [("F301", "F301_formula_not_allowed.yaml", 9, 14)],
     "F301_formula_syntax.yaml": [("F301", "F301_formula_syntax.yaml", 9, 27)],
@@ -71,6 +85,7 @@ EXPECTED: dict[str, list[tuple[str, str, int | None, int | None]]] = {
         ("T511", "T511_weight_not_finite.yaml", 9, 15),  # .nan
         ("T511", "T511_weight_not_finite.yaml", 11, 50),  # .inf
     ],
+    "T540_reserved_node_id.yaml": [("T540", "T540_reserved_node_id.yaml", 7, 11)],
     "W601_unused_indicator.yaml": [("W601", "W601_unused_indicator.yaml", 3, 9)],
     "W602_source_no_clause.yaml": [("W602", "W602_source_no_clause.yaml", 10, 9)],
     "W603_unused_variable.yaml": [("W603", "W603_unused_variable.yaml", 3, 9)],
@@ -122,6 +137,12 @@ def test_every_library_rule_has_a_fixture() -> None:
     families = ("Y", "S", "R", "F", "N", "T", "W")
     wanted = {c for c in RULES if c.startswith(families)}
     assert wanted - covered == set()
+
+
+def test_every_uncertainty_rule_has_a_fixture() -> None:
+    """The checks of the `uncertainty` section (A001–A014) each have a case; A015–A018 are found by the audit."""
+    covered = {code for rows in EXPECTED.values() for code, *_ in rows}
+    assert {f"A{i:03d}" for i in range(1, 15)} - covered == set()
 
 
 def test_strict_turns_warnings_into_errors() -> None:

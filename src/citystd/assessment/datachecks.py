@@ -123,6 +123,16 @@ def _range_text(lo: float | None, hi: float | None) -> str:
     return f"≤ {_fmt(hi)}"  # type: ignore[arg-type]
 
 
+def outside(values: pd.DataFrame, ranges: Mapping[str, Range]) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """The columns of ``values`` with a range, their values, and where they lie outside it (one pass)."""
+    cols = [c for c in values.columns if c in ranges and any(b is not None for b in ranges[c])]
+    lo = np.array([-np.inf if ranges[c][0] is None else float(ranges[c][0]) for c in cols])  # type: ignore[arg-type]
+    hi = np.array([np.inf if ranges[c][1] is None else float(ranges[c][1]) for c in cols])  # type: ignore[arg-type]
+    arr = values[cols].to_numpy(dtype="float64")
+    with np.errstate(invalid="ignore"):
+        return cols, arr, (arr < lo) | (arr > hi)
+
+
 def check_ranges(
     values: pd.DataFrame,
     ranges: Mapping[str, Range],
@@ -137,14 +147,9 @@ def check_ranges(
     Missing cells are never out of range. Columns without a range, and ranges for absent columns,
     are ignored.
     """
-    cols = [c for c in values.columns if c in ranges and any(b is not None for b in ranges[c])]
+    cols, arr, bad = outside(values, ranges)
     if not cols or values.empty:
         return []
-    lo = np.array([-np.inf if ranges[c][0] is None else float(ranges[c][0]) for c in cols])  # type: ignore[arg-type]
-    hi = np.array([np.inf if ranges[c][1] is None else float(ranges[c][1]) for c in cols])  # type: ignore[arg-type]
-    arr = values[cols].to_numpy(dtype="float64")
-    with np.errstate(invalid="ignore"):
-        bad = (arr < lo) | (arr > hi)
     rows, cidx = np.nonzero(bad)
     if not len(rows):
         return []

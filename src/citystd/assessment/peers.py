@@ -39,8 +39,8 @@ import pandas as pd
 from citystd.diagnostics import Location, Msg, error
 from citystd.library.load import Library
 from citystd.library.models import Framework
+from citystd.library.rules import RESERVED_NODE as OVERALL
 
-OVERALL = "overall"
 #: methods that score a city on its own terms (its score does not depend on the other cities)
 SET_FREE = {"normalise": ("goalposts", "tiers"), "weights": ("manual", "equal", "ahp"),
             "impute": ("latest", "linear"), "aggregate": ("arithmetic", "geometric", "harmonic", "median")}

@@ -114,10 +114,12 @@ def _blank_out_of_range(values: Any, ranges: dict) -> Any:
 
 def _derived_range_findings(values: Any, ranges: dict, lib: Library, plan: Any, city: Any) -> list[Diagnostic]:
     """D707 for derived indicators outside their range, located at the row of the first input."""
-    from citystd.assessment.datachecks import check_ranges
+    from citystd.assessment.datachecks import check_ranges, outside
 
-    out = []
-    for ind_id, rng in ranges.items():
+    out: list[Diagnostic] = []
+    cols, _, bad = outside(values, ranges)  # one pass; messages only for the columns with a finding
+    for ind_id in (c for c, any_bad in zip(cols, bad.any(axis=0), strict=True) if any_bad):
+        rng = ranges[ind_id]
         names = plan.formulas[ind_id].names
         first = names[0] if names else ind_id
 

@@ -24,7 +24,9 @@ from citystd.library.models import unit_text
 
 def _floats(a: Any) -> list[float | None]:
     arr = np.asarray(a, dtype="float64")
-    return [None if math.isnan(v) else v for v in arr.tolist()]
+    out = arr.astype(object)
+    out[np.isnan(arr)] = None
+    return out.tolist()
 
 
 def _ints(s: pd.Series) -> list:
@@ -270,18 +272,13 @@ def _trends(frame: pd.DataFrame | None) -> list[dict[str, Any]]:
     numeric = [c for c in ("cagr", "slope", "progress") if c in f.columns]
     keep = f[numeric].notna().any(axis=1)
     f = f.loc[keep].sort_values(["unit", "indicator"], kind="stable")
-    cols = {c: _floats(f[c].to_numpy(dtype="float64")) for c in numeric}
-    status = [None if pd.isna(v) else str(v) for v in f["status"]] if "status" in f.columns else None
-    out = []
-    units, inds = f["unit"].astype(str).tolist(), f["indicator"].astype(str).tolist()
-    for k, (unit, ind) in enumerate(zip(units, inds, strict=True)):
-        item: dict[str, Any] = {"city": str(unit), "indicator": str(ind)}
-        for c in numeric:
-            item[c] = cols[c][k]
-        if status is not None:
-            item["status"] = status[k]
-        out.append(item)
-    return out
+    keys = ["city", "indicator", *numeric]
+    columns = [f["unit"].astype(str).tolist(), f["indicator"].astype(str).tolist(),
+               *[_floats(f[c].to_numpy(dtype="float64")) for c in numeric]]
+    if "status" in f.columns:
+        keys.append("status")
+        columns.append([None if pd.isna(v) else str(v) for v in f["status"]])
+    return [dict(zip(keys, row, strict=True)) for row in zip(*columns, strict=True)]
 
 
 def dumps(doc: dict[str, Any]) -> bytes:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import typer
 
 from citystd import __version__
-from citystd.cli import browse, compare, importer, report, schema, score, validate
+from citystd.cli import audit, browse, compare, importer, report, schema, score, validate
 from citystd.cli import check as check_cli
 from citystd.cli import template as template_cli
 
@@ -55,6 +55,7 @@ def _root(
 
 app.command("score")(score.score_command)
 app.command("report")(report.report_command)
+app.command("audit")(audit.audit_command)
 app.command("compare")(compare.compare_command)
 app.command("validate")(validate.validate_command)
 app.command("schema")(schema.schema_command)

@@ -12,9 +12,9 @@ import typer
 
 from citystd.cli.common import is_tty
 
-FORMATS = ("table", "json", "csv", "xlsx", "html", "markdown")
+FORMATS = ("table", "json", "csv", "xlsx", "html", "markdown", "parquet")
 #: formats that cannot go to a terminal
-BINARY = ("xlsx",)
+BINARY = ("xlsx", "parquet")
 
 
 def pick_format(output: Path | None, fmt: str | None, lang: str) -> str:
@@ -93,12 +93,27 @@ def render_output(doc: dict[str, Any], fmt: str, lang: str, city: str | None = N
 
 
 def emit(get_doc: Callable[[], dict[str, Any]], fmt: str, lang: str, *, output: Path | None,
-         city: str | None = None, json_chunks: Callable[[], Iterator[bytes]] | None = None) -> None:
+         city: str | None = None, json_chunks: Callable[[], Iterator[bytes]] | None = None,
+         results: Any = None) -> None:
     """Write the results in ``fmt`` to ``output`` (atomically) or to standard output.
 
-    ``json_chunks`` streams the JSON of all cities without building the document (``score``).
+    ``json_chunks`` streams the JSON of all cities without building the document, and ``results``
+    (a :class:`~citystd.assessment.results.Results`) writes Parquet from the engine's frames
+    (``score``); without them the document is rendered.
     """
+    from citystd.cli.common import stderr_console
     from citystd.io.outpath import is_stdout
+
+    if fmt == "parquet":  # machine data, like JSON: names are kept as they are
+        from citystd.io.atomic import write_atomic
+        from citystd.report import parquet
+
+        assert output is not None  # pick_format refuses binary formats on the terminal
+        write_atomic(output, parquet.results_writer(results) if results is not None and city is None
+                     else parquet.doc_writer(_one_city(get_doc(), city)))
+        if not is_stdout(output):
+            stderr_console().print(("wrote " if lang == "en" else "已写入 ") + str(output), markup=False)
+        return
 
     if (output is None or is_stdout(output)) and fmt == "table":
         print_table(_one_city(get_doc(), city), lang)

@@ -15,16 +15,16 @@ from citystd.cli.output import check_city, emit, pick_format
 
 @handles_errors
 def report_command(
-    results: Path = typer.Argument(..., help="Results JSON written by `citystd score DATA -o results.json`."),
+    results: Path = typer.Argument(..., help="Results written by `citystd score DATA -o results.json` (or .parquet)."),
     output: Path = typer.Option(None, "--output", "-o",
                                 help="Write the report to this file; the format follows the extension "
-                                     "(.xlsx, .html, .md, .json, .csv)."),
+                                     "(.xlsx, .html, .md, .json, .csv, .parquet)."),
     fmt: str = typer.Option(None, "--format",
-                            help="table | json | csv | xlsx | html | markdown (default: from -o, else table)."),
+                            help="table | json | csv | xlsx | html | markdown | parquet (default: from -o, else table)."),
     city: str = typer.Option(None, "--city", help="A one-city profile instead of the comparison of all cities."),
     lang: str | None = lang_option(),
 ) -> None:
-    """Render saved results as a report (Excel, HTML, Markdown, table, JSON, CSV) without scoring again.
+    """Render saved results as a report (Excel, HTML, Markdown, table, JSON, CSV, Parquet) without scoring again.
 
     Exit codes: 0 written, 1 the file is not citystd results, 2 usage error.
     """

@@ -20,8 +20,8 @@ def score_command(
                                   help="Built-in framework id (default: action-plan) or a framework YAML file."),
     library: list[Path] = typer.Option(None, "--library", help="Use this library instead of the built-in one."),
     output: Path = typer.Option(None, "--output", "-o", help="Write results or a report to this file; the format "
-                                "follows the extension (.json, .csv, .xlsx, .html, .md)."),
-    fmt: str = typer.Option(None, "--format", help="table | json | csv | xlsx | html | markdown "
+                                "follows the extension (.json, .csv, .xlsx, .html, .md, .parquet)."),
+    fmt: str = typer.Option(None, "--format", help="table | json | csv | xlsx | html | markdown | parquet "
                             "(default: from -o, else table)."),
     sheet: str = typer.Option(None, "--sheet", help="Worksheet name (default: the sheet holding the data)."),
     layout: str = typer.Option("auto", "--layout", help="auto | wide | long"),
@@ -75,7 +75,8 @@ def score_command(
                if lang == "en" else f"未写入 {output}：请修正上述错误，或使用 --keep-going 仍然写入结果")
         err.print(msg, style="bold red", markup=False, highlight=False)
         raise typer.Exit(EXIT_FAIL)
-    emit(lambda: outcome.doc, fmt, lang, output=output, city=city, json_chunks=outcome.results.json_chunks)
+    emit(lambda: outcome.doc, fmt, lang, output=output, city=city, json_chunks=outcome.results.json_chunks,
+         results=outcome.results)
     raise typer.Exit(EXIT_FAIL if failed else EXIT_OK)
 
 

@@ -68,33 +68,34 @@ def derive(values: pd.DataFrame, lib: Library, indicators: list[str],
     """Compute ``indicators`` from the columns of ``values`` (variables and/or indicators).
 
     Returns a float64 frame with one column per requested indicator, same index as ``values``,
-    and the diagnostics (division by zero, D708).
+    and the diagnostics (division by zero or undefined, D708; overflow, D717).
     """
     plan = needs(lib, indicators)
-    cols: dict[str, pd.Series] = {}
+    n = len(values.index)
+    given = values.columns.intersection([*plan.order, *plan.variables])
+    data = values[given].to_numpy(dtype="float64") if len(given) else np.empty((n, 0))
+    at = {name: k for k, name in enumerate(given)}
+    cols: dict[str, np.ndarray] = {}  # numpy columns: a formula costs a few array operations, no pandas
     diags: list[Diagnostic] = []
-    nan = pd.Series(np.nan, index=values.index, dtype="float64")
+    nan = np.full(n, np.nan)
 
-    def column(name: str) -> pd.Series:
+    def column(name: str) -> np.ndarray:
         if name in cols:
             return cols[name]
-        if name in values.columns:
-            return values[name].astype("float64")
-        return nan
+        return data[:, at[name]] if name in at else nan
 
     for ind_id in plan.order:
-        given = values[ind_id].astype("float64") if ind_id in values.columns else None
+        own = data[:, at[ind_id]] if ind_id in at else None
         f = plan.formulas.get(ind_id)
         if f is None:
-            cols[ind_id] = given if given is not None else nan
+            cols[ind_id] = own if own is not None else nan
             continue
         env = {name: column(name) for name in f.names}
-        raw = evaluate(f, env)
-        result = pd.Series(np.asarray(raw, dtype="float64") * np.ones(len(values.index)), index=values.index)
-        inputs_ok = np.ones(len(values.index), dtype=bool)
-        for s in env.values():
-            inputs_ok &= np.isfinite(s.to_numpy(dtype="float64"))
-        bad = inputs_ok & ~np.isfinite(result.to_numpy())
+        result = np.asarray(evaluate(f, env), dtype="float64") * np.ones(n)
+        inputs_ok = np.ones(n, dtype=bool)
+        for x in env.values():
+            inputs_ok &= np.isfinite(x)
+        bad = inputs_ok & ~np.isfinite(result)
         if bad.any():
             codes, _col = faults(f, env)
             codes = np.broadcast_to(np.asarray(codes), bad.shape)
@@ -103,8 +104,8 @@ def derive(values: pd.DataFrame, lib: Library, indicators: list[str],
                 diags.extend(_division_findings(ind_id, f, values.index[bad & ~overflow], locate))
             if overflow.any():
                 diags.extend(_overflow_findings(ind_id, f, values.index[overflow], locate))
-            result = result.where(~bad)
-        cols[ind_id] = result if given is None else given.fillna(result)
+            result = np.where(bad, np.nan, result)
+        cols[ind_id] = result if own is None else np.where(np.isnan(own), result, own)
     out = pd.DataFrame({i: cols[i] for i in indicators}, index=values.index)
     return out, diags
 

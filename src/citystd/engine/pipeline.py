@@ -34,7 +34,7 @@ from citystd.library.pipeline import (
     RateParams,
     WeightsParams,
 )
-from citystd.library.rules import effective_bounds
+from citystd.library.rules import context_ids, effective_bounds, scoring_weight
 
 ROOT = "__root__"
 
@@ -65,6 +65,7 @@ class ScoringSpec:
     nodes: tuple[TreeNode, ...]  # bottom-up; the last one is the root
     steps: tuple[tuple[str, Params], ...]
     definitions: dict[str, Any] = field(default_factory=dict, compare=False)  # for the hash only
+    context: tuple[str, ...] = ()  # context indicators: values shown, never normalised or scored
 
     def node(self, node_id: str) -> TreeNode:
         return next(n for n in self.nodes if n.id == node_id)
@@ -79,6 +80,8 @@ class ScoringSpec:
             "direction": self.direction, "goalposts": self.goalposts, "targets": self.targets,
             "thresholds": self.thresholds, "definitions": self.definitions,
         }
+        if self.context:  # only when there are any, so frameworks without them keep their hash
+            doc["context"] = list(self.context)
         text = json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -89,26 +92,28 @@ def build_spec(lib: Library, fw: Framework, sets: list[str] | None = None) -> Sc
     """The spec of framework ``fw``; ``sets`` are ``step.param=value`` overrides (``--set``)."""
     leaves: list[str] = []
     nodes: list[TreeNode] = []
+    context = context_ids(lib)
 
     def walk(node_id: str, name: dict[str, str], items: list) -> tuple[int, tuple[str, ...], tuple[str, ...]]:
         children, weights, level, below, shown = [], [], 1, [], []
         for item in items:
+            weight = scoring_weight(item, context)  # context indicators weigh 0: shown, not scored
             if isinstance(item, Leaf):
                 children.append(item.indicator)
-                weights.append(item.weight)
+                weights.append(weight)
                 if item.indicator not in leaves:
                     leaves.append(item.indicator)
                 shown.append(item.indicator)
-                if item.weight > 0:
+                if weight > 0:
                     below.append(item.indicator)
             else:
                 assert isinstance(item, Node)
                 lvl, sub, sub_shown = walk(item.id, item.name.model_dump(), item.children)
                 children.append(item.id)
-                weights.append(item.weight)
+                weights.append(weight)
                 level = max(level, lvl + 1)
                 shown.extend(sub_shown)
-                if item.weight > 0:
+                if weight > 0:
                     below.extend(sub)
         scored, all_shown = tuple(dict.fromkeys(below)), tuple(dict.fromkeys(shown))
         nodes.append(TreeNode(node_id, name, tuple(children), tuple(weights), level, scored, all_shown))
@@ -133,7 +138,8 @@ def build_spec(lib: Library, fw: Framework, sets: list[str] | None = None) -> Sc
     steps = [(name, params) for name, params in ((_name(s), _params(s)) for s in fw.pipeline)]
     steps = apply_sets(steps, sets or [])
     return ScoringSpec(fw.id, fw.version, fw.name.model_dump(), tuple(leaves), direction, goalposts, targets,
-                       thresholds, tuple(nodes), tuple(steps), definitions)
+                       thresholds, tuple(nodes), tuple(steps), definitions,
+                       tuple(c for c in leaves if c in context))
 
 
 def _name(step: Any) -> str:
@@ -322,7 +328,9 @@ def _attribute(attrs: pd.DataFrame, name: str, index: pd.Index) -> pd.Series:
 def _normalise(spec: ScoringSpec, data: pd.DataFrame, p: NormaliseParams) -> tuple[pd.DataFrame, list[Diagnostic]]:
     from citystd.engine.normalise import normalise
 
-    cols = list(data.columns)
+    everything = list(data.columns)
+    cols = [c for c in everything if c not in spec.context]  # context indicators keep no score
+    data = data[cols]
     direction = pd.Series({c: spec.direction[c] for c in cols}, dtype=object)
     gp = pd.DataFrame([spec.goalposts.get(c, (np.nan, np.nan)) for c in cols], index=cols, columns=["worst", "best"])
     targets = pd.Series({c: spec.targets.get(c, (np.nan, None))[0] for c in cols}, dtype="float64")
@@ -336,7 +344,7 @@ def _normalise(spec: ScoringSpec, data: pd.DataFrame, p: NormaliseParams) -> tup
                    "数据驱动的标准化方法需要每个指标有多个不同取值；目标值区间法可单独为一个城市评分："
                    "--set normalise.method=goalposts")
         diags = [replace(d, hint=d.hint or hint) if d.code == "E801" else d for d in diags]
-    return out, diags
+    return out.reindex(columns=everything), diags
 
 
 def _node_weights(spec: ScoringSpec, node: TreeNode, children: pd.DataFrame,
@@ -346,6 +354,7 @@ def _node_weights(spec: ScoringSpec, node: TreeNode, children: pd.DataFrame,
     w = np.asarray(node.weights, dtype=float)
     diags: list[Diagnostic] = []
     label = "root" if node.id == ROOT else node.id
+    nodes = {n.id: n for n in spec.nodes}
     for p in weight_steps:
         if p.nodes is not None and label not in p.nodes and node.id not in p.nodes:
             continue
@@ -364,6 +373,11 @@ def _node_weights(spec: ScoringSpec, node: TreeNode, children: pd.DataFrame,
             w = W.ahp(matrix, label).weights
         else:
             if len(node.children) < 2:
+                continue
+            # context indicators (and nodes holding only them) have no scores: leave them out of the data
+            unscored = [c for c in node.children if c in spec.context or (c in nodes and not nodes[c].leaves)]
+            children = children.drop(columns=unscored)
+            if children.shape[1] < 2:
                 continue
             if p.method == "entropy":
                 w = W.entropy(children).reindex(node.children).to_numpy(dtype=float)

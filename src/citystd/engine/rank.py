@@ -1,22 +1,50 @@
 """Ranks (methods.md §8): 1 = best (highest score), ties share the smallest rank ("sport"
 ranking: 1, 2, 2, 4), NA unranked, ranked within each year (rows with an ``<NA>`` year are one
 cross-section).
+
+All columns of a cross-section are ranked in one numpy pass: each column is sorted (descending,
+NA last), a rank starts a new value where the sorted value changes, and the smallest position of a
+run of equal values is carried down the run with ``maximum.accumulate``.
 """
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
-from citystd.engine.stats import section_codes
+from citystd.engine.stats import sections
+
+
+def rank_array(x: np.ndarray) -> np.ndarray:
+    """Sport ranks (float, NaN for NaN) of each column of ``x`` (rows = units of one cross-section)."""
+    m = x.shape[0]
+    if m == 0:
+        return np.empty_like(x, dtype=float)
+    key = np.ascontiguousarray(-x.T)  # one contiguous row per column; descending; numpy sorts NaN last
+    order = np.argsort(key, axis=1, kind="stable")
+    s = np.take_along_axis(key, order, axis=1)
+    starts = np.ones_like(s, dtype=bool)
+    starts[:, 1:] = s[:, 1:] != s[:, :-1]
+    first = np.maximum.accumulate(np.where(starts, np.arange(m, dtype=float), 0.0), axis=1) + 1.0
+    out = np.empty_like(first)
+    np.put_along_axis(out, order, first, axis=1)
+    out = out.T
+    out[np.isnan(x)] = np.nan
+    return out
 
 
 def rank(scores: pd.DataFrame | pd.Series) -> pd.DataFrame | pd.Series:
     """Sport ranks of every column within each year, as nullable integers (``<NA>`` for NA)."""
     frame = scores.to_frame() if isinstance(scores, pd.Series) else scores
-    codes = section_codes(frame.index)
-    values = pd.DataFrame(frame.to_numpy(dtype=float), columns=range(frame.shape[1]))
-    ranks = values.groupby(codes, sort=False).rank(method="min", ascending=False)
-    out = pd.DataFrame(ranks.to_numpy(), index=frame.index, columns=frame.columns).astype("Int64")
+    x = frame.to_numpy(dtype=float)
+    ranks = np.full(x.shape, np.nan)
+    for rows in sections(frame.index):  # one pass per year, every column at once
+        ranks[rows] = rank_array(x[rows])
+    missing = np.isnan(ranks)
+    whole = np.where(missing, 0, ranks).astype(np.int64)
+    out = pd.DataFrame({j: pd.arrays.IntegerArray(whole[:, j], missing[:, j]) for j in range(x.shape[1])},
+                       index=frame.index)
+    out.columns = frame.columns
     if isinstance(scores, pd.Series):
         return out.iloc[:, 0].rename(scores.name)
     return out

@@ -46,8 +46,34 @@ class _Panel:
         self.yy = np.where(self.valid, self.y[:, None], np.nan)
 
     def per_unit(self, values: np.ndarray, how: str) -> np.ndarray:
-        frame = pd.DataFrame(values)
-        return frame.groupby(self.codes, sort=True).agg(how).to_numpy(dtype=float)
+        """One row per unit: ``how`` ∈ first, last (non-NaN), sum, mean, min, max (NaN skipped).
+
+        Rows are sorted by unit, so each unit is a contiguous run reduced with ``ufunc.reduceat``.
+        """
+        n, k = values.shape
+        if n == 0:
+            return np.empty((0, k))
+        starts = np.flatnonzero(np.r_[True, self.codes[1:] != self.codes[:-1]])
+        valid = ~np.isnan(values)
+        if how in ("first", "last"):
+            pos = np.arange(n)[:, None]
+            if how == "first":
+                at = np.minimum.reduceat(np.where(valid, pos, n), starts, axis=0)
+            else:
+                at = np.maximum.reduceat(np.where(valid, pos, -1), starts, axis=0)
+            found = (at >= 0) & (at < n)
+            picked = np.take_along_axis(values, np.clip(at, 0, n - 1), axis=0)
+            return np.where(found, picked, np.nan)
+        if how == "min":
+            return np.fmin.reduceat(values, starts, axis=0)
+        if how == "max":
+            return np.fmax.reduceat(values, starts, axis=0)
+        total = np.add.reduceat(np.where(valid, values, 0.0), starts, axis=0)
+        if how == "sum":
+            return total
+        count = np.add.reduceat(valid.astype(float), starts, axis=0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(count > 0, total / count, np.nan)
 
     def frame(self, values: np.ndarray) -> pd.DataFrame:
         return pd.DataFrame(values, index=pd.Index(self.units, name="unit"), columns=self.columns)

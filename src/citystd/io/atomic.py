@@ -67,6 +67,39 @@ def write_chunks_atomic(path: str | os.PathLike[str], chunks: Iterable[bytes]) -
             raise
 
 
+def write_atomic(path: str | os.PathLike[str], write: Callable[[Path], None]) -> None:
+    """Call ``write(tmp_path)`` (a writer that wants a path, e.g. pyarrow's) and move the file it
+    wrote to ``path`` with the guarantees above. To a stream (``-``, a device, a FIFO) the file is
+    written in a private temporary directory first and then copied."""
+    name = os.fspath(path)
+    kind = output_kind(name)
+    if kind in ("stdout", "stream"):
+        with tempfile.TemporaryDirectory(prefix="citystd-") as tmp:
+            staged = Path(tmp) / "out"
+            write(staged)
+            with staged.open("rb") as fh:
+                write_chunks_atomic(name, iter(lambda: fh.read(1 << 20), b""))
+        return
+    real = Path(os.path.realpath(name))
+    tmp_path: Path | None = None
+    with _stops_cleanly():
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=f".{real.name}.", suffix=".tmp", dir=real.parent)
+            os.close(fd)
+            tmp_path = Path(tmp)
+            write(tmp_path)
+            with tmp_path.open("rb+") as fh:
+                os.fsync(fh.fileno())
+            os.chmod(tmp_path, _mode(real))
+            os.replace(tmp_path, real)
+        except BaseException as exc:
+            if tmp_path is not None:
+                tmp_path.unlink(missing_ok=True)
+            if isinstance(exc, OSError):
+                raise _failed(name, exc, existed=kind == "file") from None
+            raise
+
+
 def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:
     write_chunks_atomic(path, [text.encode("utf-8")])
 

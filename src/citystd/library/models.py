@@ -111,6 +111,10 @@ class Indicator(Spec):
     tags: list[str] = Field(default_factory=list)
     provenance: str | None = None
     notes: str | None = None
+    #: A context indicator describes the city (its size, a count a standard asks for, a profile item)
+    #: and is shown in profiles and reports, but never scored: a framework leaf that holds it weighs 0
+    #: whatever its written weight, it is not normalised, and it needs no goalposts.
+    context: bool = False
 
 
 class Override(Spec):
@@ -147,14 +151,26 @@ TreeItem = Annotated[
 Node.model_rebuild()
 
 
+class Edition(Spec):
+    """The standard and edition a framework follows, and how far its structure was checked against it."""
+
+    standard: NonEmpty
+    published: str | None = None
+    verified: Verified | None = None
+    note: str | None = None
+
+
 class Framework(Spec):
     id: FrameworkId
     version: str
     name: Text
     description: Text | None = None
+    edition: Edition | None = None
     pipeline: list[PipelineStep] = Field(default_factory=list)
     tree: list[TreeItem]
     overrides: dict[str, Override] = Field(default_factory=dict)
+    #: what an audit varies (:mod:`citystd.library.uncertainty`; checked by rules A001–A014)
+    uncertainty: list[Any] | None = None
 
 
 class LibraryFile(Spec):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 
 from citystd.diagnostics import Diagnostic, Location, Msg, suggestion
@@ -29,6 +29,9 @@ from citystd.library.pipeline import (
 SEMVER = re.compile(
     r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$"
 )
+
+#: the id under which tidy results (Parquet, the Python API) list the overall score
+RESERVED_NODE = "overall"
 
 
 def check_library(lib: Library) -> list[Diagnostic]:
@@ -355,6 +358,11 @@ def check_framework(lib: Library, fw: Framework, origin: Origin) -> Iterator[Dia
                 yield Diagnostic("T501", Msg(f"framework '{fid}': node id '{item.id}' used twice",
                                              f"框架 '{fid}'：节点标识符 '{item.id}' 重复"), origin.locate(*path, "id"))
             node_seen.setdefault(item.id, path)
+            if item.id == RESERVED_NODE:
+                yield Diagnostic("T540", Msg(f"framework '{fid}': node id '{item.id}' is reserved for the overall score",
+                                             f"框架 '{fid}'：节点标识符 '{item.id}' 保留给综合得分"),
+                                 origin.locate(*path, "id"),
+                                 Msg("rename the node, e.g. 'overall_index'", "请为节点改名，例如 'overall_index'"))
             if not item.children:
                 yield Diagnostic("T502", Msg(f"framework '{fid}': node '{item.id}' has no children",
                                              f"框架 '{fid}'：节点 '{item.id}' 没有子节点"), origin.locate(*path),
@@ -384,6 +392,12 @@ def check_framework(lib: Library, fw: Framework, origin: Origin) -> Iterator[Dia
         bounds = effective_bounds(ind, fw)
         yield from check_bounds(ind, origin, _lo_hi(ind.range), bounds, ("overrides", ind_id))
     yield from _pipeline(lib, fw, origin, node_seen, leaf_seen)
+    if fw.uncertainty is not None:
+        from citystd.library.uncertainty import locator, parse_uncertainty
+
+        _, found = parse_uncertainty(fw.uncertainty, fw, locator(origin.positions, (*origin.path, "uncertainty")),
+                                     f"framework '{fid}' uncertainty")
+        yield from found
 
 
 def _zero_weights(fid: str, where_en: str, where_zh: str, loc: Location) -> Diagnostic:
@@ -442,7 +456,7 @@ def _normalise_needs(lib: Library, fw: Framework, origin: Origin, params: Normal
     missing = []
     for ind_id in leaves:
         ind = lib.indicators.get(ind_id)
-        if ind is None:
+        if ind is None or ind.context:  # a context indicator is shown, never normalised
             continue
         b = effective_bounds(ind, fw)
         if getattr(b, attr) is None:
@@ -457,14 +471,31 @@ def _normalise_needs(lib: Library, fw: Framework, origin: Origin, params: Normal
                              f"请为每个指标提供 `{attr}:`（或在框架中覆盖）"))
 
 
-def effective_weights(fw: Framework) -> dict[str, float]:
-    """Indicator id → product of its rescaled weights up to the root (methods.md §6)."""
+def context_ids(lib: Library) -> frozenset[str]:
+    """The ids of the library's context indicators (``context: true``): shown, never scored."""
+    return frozenset(i for i, ind in lib.indicators.items() if ind.context)
+
+
+def scoring_weight(item: Node | Leaf, context: Collection[str] = ()) -> float:
+    """The weight ``item`` scores with: its written weight (negative taken as 0), but 0 for a leaf
+    holding a context indicator and for a node none of whose indicators is scored (format.md)."""
+    if isinstance(item, Leaf):
+        return 0.0 if item.indicator in context else max(item.weight, 0.0)
+    if not any(scoring_weight(c, context) > 0 for c in item.children):
+        return 0.0
+    return max(item.weight, 0.0)
+
+
+def effective_weights(fw: Framework, context: Collection[str] = ()) -> dict[str, float]:
+    """Indicator id → product of its rescaled weights up to the root (methods.md §6); indicators
+    in ``context`` (see :func:`context_ids`) weigh 0."""
     out: dict[str, float] = {}
 
     def walk(items: list, factor: float) -> None:
-        total = sum(max(i.weight, 0.0) for i in items)
-        for item in items:
-            w = factor * (max(item.weight, 0.0) / total if total > 0 else 0.0)
+        weights = [scoring_weight(i, context) for i in items]
+        total = sum(weights)
+        for item, own in zip(items, weights, strict=True):
+            w = factor * (own / total if total > 0 else 0.0)
             if isinstance(item, Leaf):
                 out[item.indicator] = out.get(item.indicator, 0.0) + w
             else:

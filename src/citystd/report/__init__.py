@@ -12,7 +12,8 @@ from collections.abc import Callable
 from typing import Any
 
 #: file extension → (module, format name)
-EXTENSIONS = {".xlsx": "xlsx", ".html": "html", ".htm": "html", ".md": "markdown", ".json": "json", ".csv": "csv"}
+EXTENSIONS = {".xlsx": "xlsx", ".html": "html", ".htm": "html", ".md": "markdown", ".json": "json", ".csv": "csv",
+              ".parquet": "parquet"}
 
 
 def renderer(fmt: str) -> Callable[..., bytes]:

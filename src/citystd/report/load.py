@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
 
@@ -48,12 +49,17 @@ def load_results(path: Path) -> tuple[dict[str, Any], list[Diagnostic]]:
                     Location(file=str(path)), exit_code=2)
     hint = Msg("write results with: citystd score DATA -o results.json",
                "请先生成结果：citystd score DATA -o results.json")
+    from citystd.report import parquet
+
     raw = read_input(path)  # a regular file within the size limit (U910, U911)
     try:
-        doc = orjson.loads(raw)
+        doc = parquet.read_doc(io.BytesIO(raw)) if raw[:4] == b"PAR1" else orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise error("U904", f"{path} is not citystd results: not valid JSON ({exc})",
                     f"{path} 不是 citystd 结果文件：不是有效的 JSON（{exc}）", Location(file=str(path)), hint) from None
+    except ValueError as exc:  # a Parquet file that is not citystd results, or a broken one
+        raise error("U904", f"{path} is not citystd results: {exc}", f"{path} 不是 citystd 结果文件：{exc}",
+                    Location(file=str(path)), hint) from None
     found = problems(doc)
     if found:
         shown = "; ".join(found[:3]) + (f" (and {len(found) - 3} more)" if len(found) > 3 else "")

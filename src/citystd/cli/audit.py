@@ -1,0 +1,104 @@
+"""`citystd audit DATA`: statistical coherence, uncertainty and sensitivity analysis of a framework."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from citystd.cli.common import EXIT_FAIL, EXIT_OK, handles_errors, lang_option, resolve_lang
+
+FORMATS = ("table", "json")
+
+
+@handles_errors
+def audit_command(
+    data: Path = typer.Argument(..., help="Data file: .xlsx, .csv or .parquet (wide or long table)."),
+    framework: str = typer.Option(None, "--framework", "-f",
+                                  help="Built-in framework id (default: action-plan) or a framework YAML file."),
+    library: list[Path] = typer.Option(None, "--library", help="Use this library instead of the built-in one."),
+    uncertainty: Path = typer.Option(None, "--uncertainty", "-u", help="YAML file with an `uncertainty:` list "
+                                     "(default: the framework's own `uncertainty:`)."),
+    n: int = typer.Option(1000, "-N", "--samples", help="Base samples N (Sobol design: N·(d+2) replications)."),
+    seed: int = typer.Option(1, "--seed", help="Seed of the Sobol points, weight noise and bootstrap."),
+    sensitivity: bool = typer.Option(True, "--sensitivity/--no-sensitivity",
+                                     help="Sobol indices (Saltelli design) or only rank intervals (N replications)."),
+    city: str = typer.Option(None, "--city", help="Also estimate Sobol indices of this city's rank."),
+    size: list[str] = typer.Option(None, "--size", help="Size variable (a data column or indicator, e.g. population) "
+                                   "to correlate with every score. Repeatable."),
+    year: int = typer.Option(None, "--year", help="Year audited (default: the latest)."),
+    workers: int = typer.Option(None, "--workers", help="Worker processes (a local Dask cluster when Dask is "
+                                "installed, else a process pool; default: all cores for large audits)."),
+    scheduler: str = typer.Option(None, "--scheduler", help="Dask scheduler address, e.g. tcp://host:8786 "
+                                  "(default: DASK_SCHEDULER_ADDRESS)."),
+    bootstrap: int = typer.Option(1000, "--bootstrap", help="Bootstrap resamples for the Sobol intervals."),
+    output: Path = typer.Option(None, "--output", "-o", help="Write the audit to this file (.json)."),
+    fmt: str = typer.Option(None, "--format", help="table | json (default: from -o, else table)."),
+    sheet: str = typer.Option(None, "--sheet", help="Worksheet name (default: the sheet holding the data)."),
+    layout: str = typer.Option("auto", "--layout", help="auto | wide | long"),
+    id_column: str = typer.Option(None, "--id", help="Column naming the cities (default: found by name)."),
+    sets: list[str] = typer.Option(None, "--set", help="Override a pipeline parameter: step.param=value. Repeatable."),
+    keep_going: bool = typer.Option(False, "--keep-going", help="Audit even when the data has errors."),
+    lang: str | None = lang_option(),
+) -> None:
+    """Audit a composite index: coherence per node, drop-one impacts, rank intervals and Sobol indices.
+
+    Exit codes: 0 audited, 1 data, library or uncertainty errors, 2 usage error.
+    """
+    from citystd.cli.common import stderr_console, usage_error
+    from citystd.cli.formats import print_human
+    from citystd.diagnostics import Severity
+
+    lang = resolve_lang(lang)
+    fmt = _format(output, fmt, lang)
+    if layout not in ("auto", "wide", "long"):
+        usage_error(f"--layout must be auto, wide or long, not '{layout}'",
+                    f"--layout 只能是 auto、wide 或 long，而不是 '{layout}'", lang)
+    if workers is not None and workers < 1:
+        usage_error(f"--workers must be at least 1, not {workers}", f"--workers 至少为 1，而不是 {workers}", lang)
+    if bootstrap < 1:
+        usage_error(f"--bootstrap must be at least 1, not {bootstrap}", f"--bootstrap 至少为 1，而不是 {bootstrap}", lang)
+    from citystd.io.outpath import check_output
+
+    check_output(output, [data, uncertainty, *([Path(framework)] if framework and Path(framework).is_file() else [])])
+    from citystd.audit.io import audit_file
+
+    err = stderr_console()
+    outcome = audit_file(data, framework, list(library) if library else None, uncertainty=uncertainty, n=n, seed=seed,
+                         sensitivity=sensitivity, city=city, size=list(size or []), year=year, workers=workers,
+                         scheduler=scheduler, bootstrap=bootstrap, sets=list(sets or []), sheet=sheet, layout=layout,
+                         id_column=id_column, keep_going=keep_going)
+    shown = [d for d in outcome.diagnostics if d.level is Severity.ERROR or d.code not in ("E809",)]
+    if shown:
+        print_human(shown, lang, err, files=1)
+    if outcome.document is None:
+        msg = ("audit stopped: fix the errors above" + ("" if keep_going else ", or use --keep-going for data errors")
+               if lang == "en" else "审计已停止：请修正上述错误" + ("" if keep_going else "，数据错误可使用 --keep-going"))
+        err.print(f"[bold red]{msg}[/]")
+        raise typer.Exit(EXIT_FAIL)
+    from citystd.audit.report import render
+    from citystd.cli.output import deliver
+
+    deliver(output, [render(outcome.document, fmt, lang)], lang)
+    raise typer.Exit(EXIT_OK)
+
+
+def _format(output: Path | None, fmt: str | None, lang: str) -> str:
+    from citystd.cli.common import usage_error
+
+    if fmt is None:
+        if output is None or str(output) == "-":
+            return "table"
+        fmt = {".json": "json", ".txt": "table"}.get(output.suffix.lower())
+        if fmt is None:
+            usage_error(f"cannot tell the format of '{output}' from its extension (.json, .txt); use --format",
+                        f"无法从扩展名判断 '{output}' 的格式（.json、.txt），请使用 --format", lang)
+    fmt = fmt.lower()
+    if fmt not in FORMATS:
+        usage_error(f"--format must be one of {', '.join(FORMATS)}, not '{fmt}'",
+                    f"--format 只能是 {', '.join(FORMATS)} 之一，而不是 '{fmt}'", lang)
+    assert fmt is not None
+    return fmt
+
+
+__all__ = ["EXIT_FAIL", "audit_command"]

@@ -1,0 +1,42 @@
+"""The ASEM example imported once per session (`citystd import coinr`), its spec and derived values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from citystd.cli import app
+
+ASEM = Path(__file__).resolve().parents[1] / "data" / "asem"
+
+
+@dataclass
+class AsemCase:
+    root: Path
+    lib: Any
+    fw: Any
+    spec: Any
+    values: Any
+    attributes: Any
+    city: Any
+
+
+@pytest.fixture(scope="session")
+def asem(tmp_path_factory: pytest.TempPathFactory) -> AsemCase:
+    from citystd.assessment.prepare import prepare
+    from citystd.engine.pipeline import build_spec
+    from citystd.library.select import load_framework
+
+    out = tmp_path_factory.mktemp("audit-asem") / "lib"
+    r = CliRunner().invoke(app, ["import", "coinr", str(ASEM / "iData.csv"), str(ASEM / "iMeta.csv"), "-o", str(out),
+                                 "--framework-id", "asem"])
+    assert r.exit_code == 0, r.output
+    lib, fw = load_framework("asem", [out])
+    spec = build_spec(lib, fw)
+    prep = prepare(out / "data.csv", lib, fw, spec)
+    assert not prep.stop
+    return AsemCase(out, lib, fw, spec, prep.values, prep.city.attributes, prep.city)
