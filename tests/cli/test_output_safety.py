@@ -361,3 +361,20 @@ def _wait_for(cond: Callable[[], bool], timeout: float = 120) -> bool:
             return True
         time.sleep(0.001)
     return False
+
+
+def test_workbook_scored_onto_itself_is_refused(tmp_path: Path) -> None:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    rows = [line.split(",") for line in (FIXTURES / "cities.csv").read_text(encoding="utf-8").splitlines()]
+    for row in rows:
+        ws.append(row)
+    data = tmp_path / "cities.xlsx"
+    wb.save(data)
+    before = data.read_bytes()
+    for target in (data, tmp_path / "." / "cities.xlsx"):
+        r = run("score", str(data), "--library", str(FIXTURES), "-f", "demo", "-o", str(target))
+        assert r.exit_code == 2 and "U907" in r.stderr, r.output
+    assert data.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["cities.xlsx"]
