@@ -178,6 +178,9 @@ _ZH_TOO_COMPLEX = {
 }
 
 
+_STR = "tag:yaml.org,2002:str"
+
+
 class _Builder:
     def __init__(self, pos: Positions) -> None:
         self.pos = pos
@@ -231,6 +234,8 @@ class _Builder:
         return value
 
     def scalar(self, node: yaml.ScalarNode) -> Any:
+        if node.tag == _STR:  # most scalars are text: no constructor needed
+            return node.value
         try:
             return self.constructor.construct_object(node, deep=True)
         except (yaml.YAMLError, ValueError, OverflowError):
