@@ -78,8 +78,13 @@ def audit_command(
         raise typer.Exit(EXIT_FAIL)
     from citystd.audit.report import render
     from citystd.cli.output import deliver
+    from citystd.textsafe import escape_bidi_json, mark_bidi_in
 
-    deliver(output, [render(outcome.document, fmt, lang)], lang)
+    if fmt == "json":  # names kept, bidirectional controls as \u escapes; the table shows them as [U+…]
+        payload = escape_bidi_json(render(outcome.document, fmt, lang))
+    else:
+        payload = render(mark_bidi_in(outcome.document), fmt, lang)
+    deliver(output, [payload], lang)
     raise typer.Exit(EXIT_OK)
 
 
