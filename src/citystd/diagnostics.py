@@ -95,6 +95,10 @@ RULES: dict[str, Rule] = {
         _r("T510", "framework.zero-weights", "every weight of a node (or of the tree's top) is 0",
            "某节点（或指标树顶层）的权重全为 0"),
         _r("T511", "framework.weight-not-finite", "weight is not a finite number (.inf, .nan)", "权重不是有限数（.inf、.nan）"),
+        _r("T520", "pipeline.unknown-level", "aggregate `levels` names a level the tree does not have",
+           "aggregate 的 `levels` 指定了指标树中不存在的层级"),
+        _r("T521", "pipeline.target-count", "target importances do not number the node's children",
+           "目标重要性的个数与节点的子节点数不符"),
         _r("T540", "framework.reserved-id", "node id reserved for the overall score", "节点标识符保留给综合得分"),
         # W: advisories (warnings; --strict makes them errors)
         _r("W601", "library.unused-indicator", "indicator used by no framework", "指标未被任何框架使用", W),
@@ -128,6 +132,9 @@ RULES: dict[str, Rule] = {
         _r("E806", "method.no-goalposts", "indicator has no goalposts", "指标没有目标值区间（goalposts）"),
         _r("E807", "method.no-thresholds", "indicator has no thresholds", "指标没有评级阈值"),
         _r("E809", "method.screened", "unit dropped by screening", "单元被筛除", W),
+        _r("E810", "method.no-reference", "reference unit not among the units scored", "参照单元不在参与评分的单元中"),
+        _r("E811", "method.importance-not-reached", "optimised weights do not reach the target importances",
+           "优化权重未能达到目标重要性", W),
         # A: audit / uncertainty (the `uncertainty` section and `citystd audit`)
         _r("A001", "uncertainty.shape", "uncertain input of an unknown kind or shape", "不确定输入的类型或格式无法识别"),
         _r("A002", "uncertainty.duplicate-name", "two uncertain inputs share a name", "两个不确定输入同名"),

@@ -57,6 +57,7 @@ EXPECTED: dict[str, list[tuple[str, str, int | None, int | None]]] = {
         ("R203", "R203_unknown_variable.yaml", 9, 29),  # populaton
     ],
     "R204_unknown_indicator.yaml": [("R204", "R204_unknown_indicator.yaml", 10, 23)],
+    "R204_normalise_indicator.yaml": [("R204", "R204_normalise_indicator.yaml", 10, 11)],
     "R205_cycle.yaml": [("R205", "R205_cycle.yaml", 9, 14)],
     "S101_comma_in_text.yaml": [("S101", "S101_comma_in_text.yaml", 4, 35)],
     "S101_unknown_key.yaml": [("S101", "S101_unknown_key.yaml", 10, 5)],
@@ -77,6 +78,7 @@ EXPECTED: dict[str, list[tuple[str, str, int | None, int | None]]] = {
         ("T507", "T507_parameter_value.yaml", 7, 30),  # min_coverage 1.5
         ("T507", "T507_parameter_value.yaml", 8, 15),  # group_mean without by
     ],
+    "T507_aggregate_node_rule.yaml": [("T507", "T507_aggregate_node_rule.yaml", 10, 11)],
     "T508_override_unused.yaml": [("T508", "T508_override_unused.yaml", 9, 5)],
     "T509_duplicate_indicator.yaml": [("T509", "T509_duplicate_indicator.yaml", 8, 19)],
     "T510_zero_weights.yaml": [("T510", "T510_zero_weights.yaml", 7, 7)],
@@ -85,6 +87,8 @@ EXPECTED: dict[str, list[tuple[str, str, int | None, int | None]]] = {
         ("T511", "T511_weight_not_finite.yaml", 9, 15),  # .nan
         ("T511", "T511_weight_not_finite.yaml", 11, 50),  # .inf
     ],
+    "T520_unknown_level.yaml": [("T520", "T520_unknown_level.yaml", 7, 48)],
+    "T521_target_count.yaml": [("T521", "T521_target_count.yaml", 7, 52)],
     "T540_reserved_node_id.yaml": [("T540", "T540_reserved_node_id.yaml", 7, 11)],
     "W601_unused_indicator.yaml": [("W601", "W601_unused_indicator.yaml", 3, 9)],
     "W602_source_no_clause.yaml": [("W602", "W602_source_no_clause.yaml", 10, 9)],

@@ -42,8 +42,9 @@ from citystd.library.models import Framework
 from citystd.library.rules import RESERVED_NODE as OVERALL
 
 #: methods that score a city on its own terms (its score does not depend on the other cities)
-SET_FREE = {"normalise": ("goalposts", "tiers"), "weights": ("manual", "equal", "ahp"),
-            "impute": ("latest", "linear"), "aggregate": ("arithmetic", "geometric", "harmonic", "median")}
+SET_FREE = {"normalise": ("goalposts", "tiers", "scaled"), "weights": ("manual", "equal", "ahp"),
+            "impute": ("latest", "linear"),
+            "aggregate": ("arithmetic", "geometric", "harmonic", "power", "median")}
 
 
 def score_with_peers(data: Path, peers: Path, lib: Library, fw: Framework, spec: Any, *, sheet: str | None = None,
@@ -118,6 +119,8 @@ def load_results(path: Path) -> dict[str, Any]:
 
 def set_dependent_steps(spec: Any) -> list[str]:
     """The pipeline steps of ``spec`` whose result for one city depends on the other cities scored."""
+    from citystd.engine.pipeline import ROOT
+
     out = []
     steps = list(spec.steps)
     if not any(name == "normalise" for name, _ in steps):
@@ -127,15 +130,21 @@ def set_dependent_steps(spec: Any) -> list[str]:
             continue
         if name == "treat":
             out.append(f"treat: {params.method}")
-        elif name in ("normalise", "weights", "impute") and params.method not in SET_FREE[name]:
+        elif name == "normalise":
+            own = [q.method for q in (params.indicators or {}).values() if q.method]
+            bad = sorted({m for m in (params.method, *own) if m not in SET_FREE[name]})
+            if bad:
+                out.append("normalise: " + ", ".join(bad))
+        elif name in ("weights", "impute") and params.method not in SET_FREE[name]:
             out.append(f"{name}: {params.method}")
         elif name == "aggregate":
-            methods = {params.method, *(params.levels or {}).values(), *(params.nodes or {}).values()}
-            bad = sorted(m for m in methods if m not in SET_FREE["aggregate"])
+            rules = [params.rule(n.id, n.level, "root" if n.id == ROOT else n.id) for n in spec.nodes]
+            bad = sorted({r.method for r in rules} - set(SET_FREE["aggregate"]))
             if bad:
                 out.append("aggregate: " + ", ".join(bad))
-            if params.fill:
-                out.append(f"aggregate: fill {params.fill}")
+            fills = sorted({r.fill for r in rules if r.fill})
+            if fills:
+                out.append("aggregate: fill " + ", ".join(fills))
     return out
 
 

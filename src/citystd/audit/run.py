@@ -170,8 +170,8 @@ def audit(spec: ScoringSpec, values: pd.DataFrame, attributes: pd.DataFrame | No
     if nominal.scores is None:
         raise error("E801", f"the nominal pipeline fails: {nominal.error}", f"名义流程失败：{nominal.error}")
     groups = None
-    if any(p.fill == "group_mean" for p in aggregates) and attributes is not None:
-        by = next(p.by for p in aggregates if p.fill == "group_mean")
+    if any("group_mean" in p.fills() for p in aggregates) and attributes is not None:
+        by = next(p.by for p in aggregates if "group_mean" in p.fills())
         if by in attributes.columns:
             groups = pd.factorize(attributes[by].reindex(rows), use_na_sentinel=True)[0]
 

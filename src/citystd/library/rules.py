@@ -430,14 +430,23 @@ def _pipeline(lib: Library, fw: Framework, origin: Origin, nodes: dict[str, tupl
                                                  "which its tree does not use",
                                                  f"框架 '{fid}'：步骤 {name} 指定的指标 '{ind}' 不在指标树中"),
                                      origin.locate(*here, "indicators", j), suggestion(ind, leaves))
-        named: dict[str, object] = {}
+        if isinstance(params, NormaliseParams) and params.indicators:
+            for ind in params.indicators:
+                if ind not in leaves:
+                    yield Diagnostic("R204", Msg(f"framework '{fid}': step {name} names indicator '{ind}', "
+                                                 "which its tree does not use",
+                                                 f"框架 '{fid}'：步骤 {name} 指定的指标 '{ind}' 不在指标树中"),
+                                     origin.locate(*here, "indicators", ind, key=True), suggestion(ind, leaves))
+        named: dict[str, str] = {}  # node id → the key that names it
         if isinstance(params, WeightsParams):
-            named = {**(params.matrices or {}), **{n: None for n in params.nodes or []}}
+            named = {**{n: "targets" for n in params.targets or {}}, **{n: "matrices" for n in params.matrices or {}},
+                     **{n: "nodes" for n in params.nodes or []}}
+            yield from _target_counts(fw, origin, params, here)
         elif isinstance(params, AggregateParams):
-            named = dict(params.nodes or {})
-        for node_id in named:
+            named = {n: "nodes" for n in params.nodes or {}}
+            yield from _levels(fw, origin, params, here)
+        for node_id, sub in named.items():
             if node_id not in nodes and node_id != "root":
-                sub = "matrices" if isinstance(params, WeightsParams) and node_id in (params.matrices or {}) else "nodes"
                 yield Diagnostic("T507", Msg(f"framework '{fid}': step {name} names node '{node_id}', which is not in "
                                              "the tree", f"框架 '{fid}'：步骤 {name} 指定的节点 '{node_id}' 不在指标树中"),
                                  origin.locate(*here, sub, node_id, key=True),
@@ -446,15 +455,72 @@ def _pipeline(lib: Library, fw: Framework, origin: Origin, nodes: dict[str, tupl
             yield from _normalise_needs(lib, fw, origin, params, leaves, here)
 
 
+def _tree_levels(items: list) -> tuple[int, dict[str, int]]:
+    """The root's level and every node's (1 = directly above indicators), as the engine counts them."""
+    levels: dict[str, int] = {}
+
+    def walk(children: list) -> int:
+        level = 1
+        for item in children:
+            if isinstance(item, Node):
+                below = walk(item.children)
+                levels[item.id] = below
+                level = max(level, below + 1)
+        return level
+
+    return walk(items), levels
+
+
+def _levels(fw: Framework, origin: Origin, params: AggregateParams, here: tuple) -> Iterator[Diagnostic]:
+    """T520: ``levels`` keys the tree has no node at."""
+    root, levels = _tree_levels(fw.tree)
+    present = {*levels.values(), root}
+    for level in params.levels or {}:
+        if level not in present:
+            shown = ", ".join(str(v) for v in sorted(present))
+            yield Diagnostic("T520", Msg(f"framework '{fw.id}': aggregate `levels` names level {level}, but the tree's "
+                                         f"nodes are at levels {shown} (1 = just above indicators, {root} = root)",
+                                         f"框架 '{fw.id}'：aggregate 的 `levels` 指定了第 {level} 层，但指标树的节点位于第 "
+                                         f"{shown} 层（1 = 紧邻指标的一层，{root} = 根）"),
+                             origin.locate(*here, "levels", level, key=True),
+                             Msg("a node's level is one more than its highest child node; or name nodes in `nodes:`",
+                                 "节点的层级比其最高的子节点高一层；也可以在 `nodes:` 中按节点指定"))
+
+
+def _target_counts(fw: Framework, origin: Origin, params: WeightsParams, here: tuple) -> Iterator[Diagnostic]:
+    """T521: a node's target importances must number its children."""
+    sizes = {item.id: len(item.children) for item, _ in iter_nodes(fw.tree) if isinstance(item, Node)}
+    sizes["root"] = len(fw.tree)
+    for node_id, targets in (params.targets or {}).items():
+        n = sizes.get(node_id)
+        if n is not None and len(targets) != n:
+            yield Diagnostic("T521", Msg(f"framework '{fw.id}': {len(targets)} target importances for node '{node_id}', "
+                                         f"which has {n} children", f"框架 '{fw.id}'：节点 '{node_id}' 有 {n} 个子节点，"
+                                         f"却给出了 {len(targets)} 个目标重要性"),
+                             origin.locate(*here, "targets", node_id),
+                             Msg("give one importance per child, in the order of the tree (weight-0 children too)",
+                                 "请按树中的顺序为每个子节点给出一个重要性（权重为 0 的子节点也要给）"))
+
+
 def _normalise_needs(lib: Library, fw: Framework, origin: Origin, params: NormaliseParams,
                      leaves: dict[str, tuple], here: tuple) -> Iterator[Diagnostic]:
-    need = {"goalposts": ("goalposts", "E806"), "distance_to_target": ("target", "E805"),
-            "tiers": ("thresholds", "E807")}.get(params.method)
-    if need is None:
-        return
+    need_of = {"goalposts": ("goalposts", "E806"), "distance_to_target": ("target", "E805"),
+               "tiers": ("thresholds", "E807")}
+    wanted: dict[str, list[str]] = {}  # method → indicators it normalises
+    own = params.indicators or {}
+    for ind_id in leaves:
+        method = params.for_indicator(ind_id).method if ind_id in own else params.method
+        wanted.setdefault(method, []).append(ind_id)
+    for method, inds in wanted.items():
+        if method in need_of:
+            yield from _missing_bounds(lib, fw, origin, method, need_of[method], inds, here)
+
+
+def _missing_bounds(lib: Library, fw: Framework, origin: Origin, method: str, need: tuple[str, str],
+                    inds: list[str], here: tuple) -> Iterator[Diagnostic]:
     attr, code = need
     missing = []
-    for ind_id in leaves:
+    for ind_id in inds:
         ind = lib.indicators.get(ind_id)
         if ind is None or ind.context:  # a context indicator is shown, never normalised
             continue
@@ -463,9 +529,9 @@ def _normalise_needs(lib: Library, fw: Framework, origin: Origin, params: Normal
             missing.append(ind_id)
     if missing:
         shown = ", ".join(missing[:8]) + (f" … (+{len(missing) - 8})" if len(missing) > 8 else "")
-        yield Diagnostic(code, Msg(f"framework '{fw.id}' normalises with {params.method}, but "
+        yield Diagnostic(code, Msg(f"framework '{fw.id}' normalises with {method}, but "
                                    f"{len(missing)} indicator(s) have no {attr}: {shown}",
-                                   f"框架 '{fw.id}' 使用 {params.method} 标准化，但有 {len(missing)} 个指标缺少 {attr}：{shown}"),
+                                   f"框架 '{fw.id}' 使用 {method} 标准化，但有 {len(missing)} 个指标缺少 {attr}：{shown}"),
                          origin.locate(*here, "method"),
                          Msg(f"give each indicator `{attr}:` (or an override in the framework)",
                              f"请为每个指标提供 `{attr}:`（或在框架中覆盖）"))
