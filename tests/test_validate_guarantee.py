@@ -89,14 +89,19 @@ STEPS = {
                         st.fixed_dictionaries({"method": st.sampled_from(["group_mean", "group_median"]),
                                                "by": st.just("region")})),
     "treat": st.fixed_dictionaries({"method": st.sampled_from(["winsorise", "clip_percentile"])}),
-    "normalise": st.fixed_dictionaries({
-        "method": st.sampled_from(["minmax", "zscore", "goalposts", "distance_to_target", "rank", "borda",
-                                   "percentile_rank", "fraction_of_max", "tiers"]),
-        "range": st.sampled_from([[0, 100], [1, 100], [-1, 1], [0, 1e9]]),
-        "cap": st.booleans()}),
+    "normalise": st.one_of(
+        st.fixed_dictionaries({
+            "method": st.sampled_from(["minmax", "zscore", "goalposts", "distance_to_target", "rank", "borda",
+                                       "percentile_rank", "fraction_of_max", "tiers", "dist2max"]),
+            "range": st.sampled_from([[0, 100], [1, 100], [-1, 1], [0, 1e9]]),
+            "cap": st.booleans()}),
+        st.fixed_dictionaries({"method": st.just("dist2ref"), "ref": st.sampled_from(["City0", "City1"]),
+                               "ref_mode": st.sampled_from(["range", "ratio", "difference"])}),
+        st.fixed_dictionaries({"method": st.just("scaled"), "bounds": st.sampled_from([[0, 100], [-1, 1], [0, 1e6]])})),
     "weights": st.fixed_dictionaries({"method": st.sampled_from(["equal", "manual", "entropy", "critic", "pca"])}),
     "aggregate": st.fixed_dictionaries({
-        "method": st.sampled_from(["arithmetic", "geometric", "harmonic", "median", "copeland", "topsis"]),
+        "method": st.sampled_from(["arithmetic", "geometric", "harmonic", "median", "copeland", "topsis",
+                                   "outranking"]),
         "min_coverage": st.sampled_from([0, 0.5, 1])}),
     "rate": st.fixed_dictionaries({"nodes": st.sampled_from(["mean_colour", "two_worst", "sdsn"])}),
 }
