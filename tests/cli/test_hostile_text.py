@@ -115,3 +115,22 @@ def test_diagnostics_and_browsing_mark_bidi(tmp_path: Path) -> None:
     assert r.exit_code == 0 and RLO not in r.stdout
     r = runner.invoke(app, ["indicators", "list", "--library", str(lib), "--format", "json"])
     assert r.exit_code == 0 and RLO not in r.stdout
+
+
+def test_template_marks_bidi_in_library_names(tmp_path: Path) -> None:
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    text = (FIXTURES / "framework.yaml").read_text(encoding="utf-8").replace("en: Park area}", f"en: Park{RLO} area}}")
+    (lib / "framework.yaml").write_text(text, encoding="utf-8")
+    for ext in ("xlsx", "csv"):
+        out = tmp_path / f"t.{ext}"
+        r = runner.invoke(app, ["template", "--library", str(lib), "-f", "demo", "-o", str(out),
+                                "--cities", f"A{RLO}B,C"])
+        assert r.exit_code == 0, r.output
+        if ext == "xlsx":
+            texts = [c.value for ws in openpyxl.load_workbook(out) for row in ws.iter_rows() for c in row
+                     if isinstance(c.value, str)]
+        else:
+            texts = out.read_text(encoding="utf-8-sig").splitlines()
+        joined = "\n".join(texts)
+        assert RLO not in joined and "Park[U+202E] area" in joined and "A[U+202E]B" in joined, ext

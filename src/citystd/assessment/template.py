@@ -578,7 +578,22 @@ def workbook_bytes(wb: Any) -> bytes:
 
     wb.properties.creator = "citystd template"
     wb.properties.lastModifiedBy = "citystd template"
+    _mark_bidi_cells(wb)
     return fixed_bytes(wb, date_time=FIXED_TIME)
+
+
+def _mark_bidi_cells(wb: Any) -> None:
+    """Bidirectional controls in any text of the workbook (names and definitions from a library)
+    shown as ``[U+202E]``, as in every output for people (:mod:`citystd.textsafe`)."""
+    from citystd.textsafe import has_bidi
+
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str) and has_bidi(cell.value):
+                    cell.value = mark_bidi(cell.value)
+                if cell.comment is not None and has_bidi(cell.comment.text):
+                    cell.comment.text = mark_bidi(cell.comment.text)
 
 
 # --- csv -------------------------------------------------------------------------------------------
