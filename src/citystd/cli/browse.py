@@ -342,7 +342,7 @@ def indicators_coverage(
     from citystd.io.outpath import check_output, is_stdout
     from citystd.library import coverage as cov
     from citystd.library.load import builtin_path
-    from citystd.textsafe import escape_bidi_json_text
+    from citystd.textsafe import escape_bidi_json_text, mark_bidi
 
     lang = resolve_lang(lang)
     if fmt not in ("markdown", "json"):
@@ -357,7 +357,7 @@ def indicators_coverage(
     mapping = cov.read_reference_map(reference_map) if reference_map is not None else None
     table = cov.read_reference_table(reference) if reference is not None else None
     tables = cov.coverage(lib, mapping, table)
-    text = (cov.to_markdown(tables, lang) if fmt == "markdown"
+    text = (mark_bidi(cov.to_markdown(tables, lang)) if fmt == "markdown"
             else escape_bidi_json_text(json.dumps(cov.to_json(tables, lang), ensure_ascii=False, indent=2)) + "\n")
     if fmt == "markdown" and output is not None and not is_stdout(output) and output.is_file():
         merged = cov.replace_section(output.read_text(encoding="utf-8"), text)
