@@ -588,12 +588,13 @@ def _mark_bidi_cells(wb: Any) -> None:
     from citystd.textsafe import has_bidi
 
     for ws in wb.worksheets:
-        for row in ws.iter_rows():
-            for cell in row:
-                if isinstance(cell.value, str) and has_bidi(cell.value):
-                    cell.value = mark_bidi(cell.value)
-                if cell.comment is not None and has_bidi(cell.comment.text):
-                    cell.comment.text = mark_bidi(cell.comment.text)
+        # the cells that exist (iter_rows would create an empty cell at every position it visits,
+        # which changes the file)
+        for cell in list(getattr(ws, "_cells", {}).values()):
+            if isinstance(cell.value, str) and has_bidi(cell.value):
+                cell.value = mark_bidi(cell.value)
+            if cell.comment is not None and has_bidi(cell.comment.text):
+                cell.comment.text = mark_bidi(cell.comment.text)
 
 
 # --- csv -------------------------------------------------------------------------------------------
