@@ -47,9 +47,9 @@ SET_FREE = {"normalise": ("goalposts", "tiers", "scaled"), "weights": ("manual",
             "aggregate": ("arithmetic", "geometric", "harmonic", "power", "median")}
 
 
-def score_with_peers(data: Path, peers: Path, lib: Library, fw: Framework, spec: Any, *, sheet: str | None = None,
+def score_with_peers(data: Any, peers: Path, lib: Library, fw: Framework, spec: Any, *, sheet: str | None = None,
                      layout: str = "auto", id_column: str | None = None, keep_going: bool = False, lang: str = "en",
-                     progress: Callable[[str], None] | None = None) -> Any:
+                     progress: Callable[[str], None] | None = None, **read: Any) -> Any:
     """Score ``data`` with the peers of ``peers`` (see the module docs); an Outcome of citystd.assessment.results."""
     from citystd.assessment.prepare import prepare
     from citystd.assessment.results import Outcome, Results
@@ -62,7 +62,7 @@ def score_with_peers(data: Path, peers: Path, lib: Library, fw: Framework, spec:
     if saved is not None:
         refuse_incomparable(saved, spec, str(peers))
     prep = prepare(data, lib, fw, spec, sheet=sheet, layout=layout, id_column=id_column, keep_going=keep_going,
-                   progress=step)
+                   progress=step, **read)
     diags = list(prep.diagnostics)
     assessed = list(prep.city.units)
     if saved is None:
@@ -82,7 +82,8 @@ def score_with_peers(data: Path, peers: Path, lib: Library, fw: Framework, spec:
     step("score")
     scores = run(spec, values, attrs)
     diags += scores.diagnostics
-    results = Results(spec, scores, lib, input_info=prep.input_info, issues=diags, lang=lang)
+    codes = {**(other.codes if saved is None else {}), **prep.codes}
+    results = Results(spec, scores, lib, input_info=prep.input_info, issues=diags, lang=lang, codes=codes)
     nodes = [n for n in spec.node(ROOT).children if any(x.id == n for x in spec.nodes)]
     mine = _rows_from_scores(scores, [ROOT, *nodes], set(assessed))
     theirs = _rows_from_doc(saved, nodes) if saved is not None else \

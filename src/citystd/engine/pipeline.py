@@ -137,7 +137,10 @@ def build_spec(lib: Library, fw: Framework, sets: list[str] | None = None) -> Sc
             targets[ind_id] = (b.target.value, b.target.year)
         if b.thresholds is not None:
             thresholds[ind_id] = (b.thresholds.green, b.thresholds.yellow, b.thresholds.orange)
-        definitions[ind_id] = ind.model_dump(mode="json", include={"formula", "range", "unit"})
+        definition = ind.model_dump(mode="json", include={"formula", "range", "unit"})
+        if isinstance(definition["unit"], dict) and definition["unit"].get("code") is None:
+            definition["unit"].pop("code", None)  # the hash of a unit without a code is what it always was
+        definitions[ind_id] = definition
     steps = [(name, params) for name, params in ((_name(s), _params(s)) for s in fw.pipeline)]
     steps = apply_sets(steps, sets or [])
     return ScoringSpec(fw.id, fw.version, fw.name.model_dump(), tuple(leaves), direction, goalposts, targets,

@@ -6,8 +6,11 @@
 >>> str(data.locate("北京", 2019, "pm25"))  # doctest: +SKIP
 'city.xlsx › Sheet1!C5'
 
-See :mod:`citystd.io.read` (files), :mod:`citystd.io.cells` (cell values),
-:mod:`citystd.io.layout` (wide and long tables) and :mod:`citystd.io.model` (the result).
+See :mod:`citystd.io.read` (files and the detection step), :mod:`citystd.io.inputs` (several
+files and folders as one data set), the dialects :mod:`citystd.io.plain`,
+:mod:`citystd.io.yearbook`, :mod:`citystd.io.panel` and :mod:`citystd.io.template_layout`,
+:mod:`citystd.io.headers` and :mod:`citystd.io.vocabulary` (how columns are recognised),
+:mod:`citystd.io.cells` (cell values) and :mod:`citystd.io.model` (the result).
 """
 
 from typing import Any
@@ -16,9 +19,10 @@ from typing import Any
 # atomic) can be imported without pandas: `citystd --help` and `citystd validate` stay light.
 _LAZY = {
     "EXCEL_ERRORS": "cells", "MISSING_MARKERS": "cells", "header_key": "cells", "parse_numbers": "cells",
-    "CITY_ALIASES": "layout", "VALUE_ALIASES": "layout", "VARIABLE_ALIASES": "layout", "YEAR_ALIASES": "layout",
-    "Vocabulary": "layout", "CellMap": "model", "CityData": "model", "DataSource": "model",
+    "CellMap": "model", "CityData": "model", "ColumnInfo": "model", "DataSource": "model",
     "read_city_data": "read",
+    "CITY_ALIASES": "table", "CODE_ALIASES": "table", "VALUE_ALIASES": "table", "VARIABLE_ALIASES": "table",
+    "YEAR_ALIASES": "table", "Term": "vocabulary", "Vocabulary": "vocabulary",
 }
 
 
@@ -32,6 +36,7 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "CITY_ALIASES",
+    "CODE_ALIASES",
     "EXCEL_ERRORS",
     "MISSING_MARKERS",
     "VALUE_ALIASES",
@@ -39,7 +44,9 @@ __all__ = [
     "YEAR_ALIASES",
     "CellMap",
     "CityData",
+    "ColumnInfo",
     "DataSource",
+    "Term",
     "Vocabulary",
     "header_key",
     "parse_numbers",

@@ -434,3 +434,31 @@ def section(page: str) -> str | None:
     if start < 0 or end < 0:
         return None
     return page[start + len(START_MARKER): end].strip()
+
+
+PUBLISHED_START = "<!-- published:start -->"
+PUBLISHED_END = "<!-- published:end -->"
+
+
+def published_table(lib: Library) -> str:
+    """Markdown: every variable and indicator with ``published_in``, by publication and table —
+    the list of what the yearbook and the census publish that the library recognises (docs/data.md)."""
+    import re
+
+    from citystd.library.models import SCOPE_NAMES, unit_text
+
+    rows = []
+    for coll in (lib.variables, lib.indicators):
+        for item_id, item in coll.items():
+            for p in getattr(item, "published_in", []):
+                scope = SCOPE_NAMES[item.scope][0] if item.scope else ""
+                rows.append((p.publication, p.table or "", p.column or "", item_id, unit_text(item.unit, "zh"), scope))
+
+    def order(r: tuple[str, ...]) -> tuple:
+        numbers = [int(x) for x in re.findall(r"\d+", r[1])] or [999]
+        return (r[0] != "中国城市统计年鉴", r[0], numbers, r[3])
+
+    lines = ["| publication | table | printed column (unit as printed) | id | library unit | scope |",
+             "|---|---|---|---|---|---|"]
+    lines += ["| " + " | ".join(_md(x) for x in r) + " |" for r in sorted(rows, key=order)]
+    return "\n".join(lines)

@@ -13,6 +13,7 @@ from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 
 from citystd.diagnostics import Diagnostic, Location, Msg, suggestion
+from citystd.library.datarules import check_data_rules
 from citystd.library.formula import Formula, FormulaError, constant_parts, parse
 from citystd.library.load import Library, Origin
 from citystd.library.models import Framework, Goalposts, Indicator, Leaf, Node, Target, Thresholds
@@ -65,6 +66,7 @@ def check_library(lib: Library) -> list[Diagnostic]:
     for fw_id, fw in lib.frameworks.items():
         out.extend(check_framework(lib, fw, lib.origins[("framework", fw_id)]))
     out.extend(_unused(lib, formulas))
+    out.extend(check_data_rules(lib, formulas))
     return out
 
 
@@ -190,8 +192,10 @@ def _unused(lib: Library, formulas: dict[str, Formula]) -> Iterator[Diagnostic]:
                     lib.origins[("indicators", ind_id)].locate("id"),
                     Msg("add it to a framework's tree, or remove it", "请将其加入某个框架的指标树，或删除"))
     used_var = {n for f in formulas.values() for n in f.names}
-    for var_id in lib.variables:
-        if var_id not in used_var:
+    for var_id, var in lib.variables.items():
+        # a published statistic (``published_in``) documents what data files carry even before a
+        # formula uses it: it is read, converted and checked, and `check` lists it
+        if var_id not in used_var and not var.published_in:
             yield Diagnostic(
                 "W603", Msg(f"variable '{var_id}' is used by no formula", f"变量 '{var_id}' 未被任何公式使用"),
                 lib.origins[("variables", var_id)].locate("id"))

@@ -295,7 +295,7 @@ def _rows(t: Any) -> list[dict[str, Any]]:
         key = (city, whole(year))
         row = rows.get(key)
         if row is None:
-            row = rows[key] = {"city": str(city), **({"code": text(code)} if not pd.isna(code) else {}),
+            row = rows[key] = {"city": str(city), "code": text(code),
                                "year": whole(year), "score": None, "rank": None, "rating": None, "coverage": None,
                                "nodes": {}, "indicators": {}}
         if kind == "indicator":
