@@ -69,11 +69,16 @@ def test_dev_zero_and_a_directory(tmp_path: Path) -> None:
     r = score("/dev/zero")
     assert r.returncode == 2 and "U910" in r.stderr and "character device" in r.stderr, r.stderr
     _clean(r)
-    folder = tmp_path / "folder.csv"
+    # a folder is a data set for score (its data files are read, each guarded) …
+    folder = tmp_path / "folder"
     folder.mkdir()
+    os.mkfifo(folder / "2023.csv")
     r = score(folder)
-    assert r.returncode == 2 and "U910" in r.stderr and "directory" in r.stderr, r.stderr
+    assert r.returncode == 2 and "U910" in r.stderr and "2023.csv" in r.stderr, r.stderr
+    # … but where one file is expected, a directory is refused
     r = cli("report", str(tmp_path))
+    assert r.returncode == 2 and "U910" in r.stderr and "directory" in r.stderr, r.stderr
+    r = cli("import", "coinr", str(tmp_path), str(ASEM / "iMeta.csv"), "-o", str(tmp_path / "out"))
     assert r.returncode == 2 and "U910" in r.stderr, r.stderr
 
 
