@@ -58,8 +58,9 @@ def audit_command(
         usage_error(f"--workers must be at least 1, not {workers}", f"--workers 至少为 1，而不是 {workers}", lang)
     if bootstrap < 1:
         usage_error(f"--bootstrap must be at least 1, not {bootstrap}", f"--bootstrap 至少为 1，而不是 {bootstrap}", lang)
-    if output is not None:
-        _check_output(output, data, uncertainty, lang)
+    from citystd.io.outpath import check_output
+
+    check_output(output, [data, uncertainty, *([Path(framework)] if framework and Path(framework).is_file() else [])])
     from citystd.audit.io import audit_file
 
     err = stderr_console()
@@ -76,18 +77,14 @@ def audit_command(
         err.print(f"[bold red]{msg}[/]")
         raise typer.Exit(EXIT_FAIL)
     from citystd.audit.report import render
+    from citystd.cli.output import deliver
+    from citystd.textsafe import escape_bidi_json, mark_bidi_in
 
-    payload = render(outcome.document, fmt, lang)
-    if output is None:
-        typer.echo(payload.decode("utf-8"), nl=False)
+    if fmt == "json":  # names kept, bidirectional controls as \u escapes; the table shows them as [U+…]
+        payload = escape_bidi_json(render(outcome.document, fmt, lang))
     else:
-        from citystd.io.atomic import write_bytes_atomic
-
-        try:
-            write_bytes_atomic(output, payload)
-        except OSError as exc:
-            usage_error(f"cannot write {output}: {exc.strerror or exc}", f"无法写入 {output}：{exc.strerror or exc}", lang)
-        err.print(("wrote " if lang == "en" else "已写入 ") + str(output), markup=False)
+        payload = render(mark_bidi_in(outcome.document), fmt, lang)
+    deliver(output, [payload], lang)
     raise typer.Exit(EXIT_OK)
 
 
@@ -95,7 +92,7 @@ def _format(output: Path | None, fmt: str | None, lang: str) -> str:
     from citystd.cli.common import usage_error
 
     if fmt is None:
-        if output is None:
+        if output is None or str(output) == "-":
             return "table"
         fmt = {".json": "json", ".txt": "table"}.get(output.suffix.lower())
         if fmt is None:
@@ -107,21 +104,6 @@ def _format(output: Path | None, fmt: str | None, lang: str) -> str:
                     f"--format 只能是 {', '.join(FORMATS)} 之一，而不是 '{fmt}'", lang)
     assert fmt is not None
     return fmt
-
-
-def _check_output(output: Path, data: Path, uncertainty: Path | None, lang: str) -> None:
-    """Never over an input, a directory or anything but a regular file; the directory must exist."""
-    from citystd.cli.common import usage_error
-
-    for src in (data, uncertainty):
-        if src is not None and src.exists() and output.exists() and output.resolve() == src.resolve():
-            usage_error(f"-o {output} is an input of this run: choose another file",
-                        f"-o {output} 是本次运行的输入文件：请换一个文件", lang)
-    if output.exists() and not output.is_file():
-        usage_error(f"-o {output} exists and is not a regular file", f"-o {output} 已存在且不是普通文件", lang)
-    if not output.parent.exists() and str(output.parent) not in ("", "."):
-        usage_error(f"-o {output}: directory {output.parent} does not exist",
-                    f"-o {output}：目录 {output.parent} 不存在", lang)
 
 
 __all__ = ["EXIT_FAIL", "audit_command"]
