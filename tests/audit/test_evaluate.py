@@ -155,3 +155,64 @@ def test_binned_statistics_never_narrow_the_interval() -> None:
     stats.add(r)
     lo, hi = stats.quantile(0.05, "low")[0], stats.quantile(0.95, "high")[0]
     assert (lo <= np.percentile(r[:, 0], 5, axis=0)).all() and (hi >= np.percentile(r[:, 0], 95, axis=0)).all()
+
+
+def test_resumed_steps_equal_one_run(asem) -> None:  # type: ignore[no-untyped-def]
+    """run_steps stopped after any step and resumed (twice, from the same state) equals one run."""
+    from citystd.engine.pipeline import pipeline_steps, run_steps
+
+    whole = run(asem.spec, asem.values, asem.attributes)
+    for k in range(len(pipeline_steps(asem.spec)) + 1):
+        part = run_steps(asem.spec, asem.values, asem.attributes, stop=k)
+        assert part.done == k
+        for _ in range(2):  # the state is not changed by resuming from it
+            done = run_steps(asem.spec, asem.values, asem.attributes, resume=part)
+            pd.testing.assert_frame_equal(done.node_scores, whole.nodes)
+            pd.testing.assert_frame_equal(done.current[list(asem.spec.indicators)], whole.scores)
+            assert [d.code for d in done.diagnostics] == [d.code for d in whole.diagnostics]
+
+
+def test_shared_upstreams_equal_separate_runs(asem) -> None:  # type: ignore[no-untyped-def]
+    """Upstreams computed with shared prefixes of steps equal each configuration run on its own."""
+    from citystd.audit.evaluate import upstreams
+
+    inputs = inputs_for(asem.fw, [RAW[0], RAW[1], RAW[3]])
+    plan = TreePlan.of(asem.spec)
+    design = make_design(inputs, 8, 1, sensitivity=False, weight_slots=plan.slot_level)
+    keys = np.unique(design.choices, axis=0)
+    specs = [asem.spec] + [spec_with(asem.spec, step_choices(tuple(inputs), key)) for key in keys]
+    rows = asem.values.index
+    shared = upstreams(specs, asem.values, asem.attributes, rows, plan)
+    for spec, up in zip(specs, shared, strict=True):
+        alone = run(spec, asem.values, asem.attributes)
+        np.testing.assert_array_equal(up.scores, alone.scores.reindex(rows).to_numpy(dtype=float))
+        np.testing.assert_allclose(up.weights, plan.used_weights(alone.node_weights), rtol=0, atol=1e-15)
+
+
+@pytest.mark.parametrize("method", ["entropy", "critic", "pca"])
+def test_data_driven_weights_are_estimated_per_upstream_configuration(asem, method: str) -> None:  # type: ignore[no-untyped-def]
+    """With data-driven weights, each upstream configuration (here: normalisation, winsorisation,
+    aggregation) gets the weights the engine estimates on its own scores."""
+    from dataclasses import replace
+
+    from citystd.audit.evaluate import data_driven, upstream_columns, upstreams
+    from citystd.engine.pipeline import apply_sets
+
+    sets = [f"weights.method={method}", "normalise.range=[1, 100]"]
+    if method == "pca":  # PCA of two children (the root's) has no usable first component
+        sets.append("weights.nodes=[physical, political, instit, p2p, environ, social]")
+    spec = replace(asem.spec, steps=tuple(apply_sets(list(asem.spec.steps), sets)))
+    inputs = inputs_for(asem.fw, [RAW[0], {"name": "normalisation", "step": "normalise", "param": "method",
+                                           "values": ["minmax", "percentile_rank"]}, RAW[2]])
+    assert data_driven(spec, tuple(inputs))
+    assert upstream_columns(tuple(inputs), True) == [0, 1, 2]  # aggregation joins the upstream
+    plan = TreePlan.of(spec)
+    design = make_design(inputs, 8, 4, sensitivity=False, weight_slots=plan.slot_level)
+    keys = np.unique(design.choices, axis=0)
+    specs = [spec_with(spec, step_choices(tuple(inputs), key)) for key in keys]
+    ups = upstreams(specs, asem.values, asem.attributes, asem.values.index, plan)
+    distinct = {tuple(np.round(u.weights, 12)) for u in ups}
+    assert len(distinct) > 1  # the estimates differ between configurations
+    for s, up in zip(specs, ups, strict=True):
+        alone = run(s, asem.values, asem.attributes)
+        np.testing.assert_allclose(up.weights, plan.used_weights(alone.node_weights), rtol=0, atol=1e-12)

@@ -6,7 +6,8 @@ choices of those steps; aggregation, weights and exclusions are cheap and vary p
 So:
 
 1. replications are grouped by their upstream choices; each distinct upstream configuration is
-   run once with the engine's own :func:`~citystd.engine.pipeline.run` (:func:`upstream`);
+   run once by the engine's own steps up to aggregation (:func:`~citystd.engine.pipeline.run_steps`,
+   :func:`upstreams`), configurations sharing their first steps sharing those steps' results;
 2. the replications of a group are aggregated together: the weights of S replications form an
    S × slots matrix W (nominal weights used × noise multipliers × 0 for an excluded element), and
    every node of the tree is one numpy pass over all S replications — a matrix product
@@ -166,23 +167,68 @@ class Upstream:
 
     scores: np.ndarray | None  # (units, indicators); None when the run failed
     weights: np.ndarray  # (slots,) weights as used (rescaled within each node)
-    node_scores: np.ndarray | None = None  # (nodes, units) as the engine aggregated them (nominal checks)
     error: str | None = None
+
+
+def upstreams(specs: list[ScoringSpec], values: pd.DataFrame, attributes: pd.DataFrame | None, rows: pd.Index,
+              plan: TreePlan) -> list[Upstream]:
+    """The upstream of each spec: the engine's steps before ``aggregate``
+    (:func:`~citystd.engine.pipeline.run_steps`), each distinct prefix of steps computed once.
+
+    Specs differing only in a late step (say ``normalise.method``) share the state after the
+    earlier ones (screen, impute, treat …). Weights: the tree's own when the pipeline has no
+    ``weights`` step; otherwise the ``aggregate`` step is run too and its weights as used are kept
+    (data-driven weights are estimated on this configuration's scores, methods.md §14.2).
+    """
+    from citystd.diagnostics import CitystdError
+    from citystd.engine.pipeline import pipeline_steps, run_steps
+
+    cache: dict[tuple, Any] = {}  # prefix of (step, params) → RunState, or the error it raised
+    out = []
+    for spec in specs:
+        steps = pipeline_steps(spec)
+        agg = next(i for i, (n, _) in enumerate(steps) if n == "aggregate")
+        weighted = any(n == "weights" for n, _ in steps[:agg])
+        stop = agg + 1 if weighted or not any(n == "normalise" for n, _ in steps[:agg]) else agg
+        key: tuple = ()
+        state: Any = None
+        for k in range(stop):
+            key = (*key, steps[k][0], steps[k][1].model_dump_json())
+            if key not in cache:
+                try:
+                    cache[key] = run_steps(spec, values, attributes, stop=k + 1, resume=state)
+                except CitystdError as exc:
+                    cache[key] = f"{exc.diagnostic.code}: {exc.diagnostic.message.en}"
+            state = cache[key]
+            if isinstance(state, str):
+                break
+        if isinstance(state, str):
+            out.append(Upstream(None, np.zeros(plan.slots), state))
+            continue
+        scores = state.current.reindex(rows)[list(spec.indicators)].to_numpy(dtype=float)
+        if state.node_scores is not None:
+            used = state.steps_run[-1]["aggregate"]["weights_used"]
+            weights = plan.used_weights(used)
+        else:
+            weights = _rescaled(plan, plan.nominal_weights)
+        out.append(Upstream(scores, weights))
+    return out
 
 
 def upstream(spec: ScoringSpec, values: pd.DataFrame, attributes: pd.DataFrame | None, rows: pd.Index,
              plan: TreePlan) -> Upstream:
-    """Run ``spec`` once and keep what aggregation needs, on the audited ``rows``."""
-    from citystd.diagnostics import CitystdError
-    from citystd.engine.pipeline import run
+    """The upstream of one spec (:func:`upstreams`)."""
+    return upstreams([spec], values, attributes, rows, plan)[0]
 
-    try:
-        s = run(spec, values, attributes)
-    except CitystdError as exc:
-        return Upstream(None, np.zeros(plan.slots), None, f"{exc.diagnostic.code}: {exc.diagnostic.message.en}")
-    scores = s.scores.reindex(rows).to_numpy(dtype=float)
-    nodes = s.nodes.reindex(rows)[list(plan.node_ids)].to_numpy(dtype=float).T
-    return Upstream(scores, plan.used_weights(s.node_weights), nodes)
+
+def _rescaled(plan: TreePlan, w: np.ndarray) -> np.ndarray:
+    """Weights rescaled to sum 1 within each node (negative weights count as 0), as the engine uses them."""
+    out = np.clip(np.asarray(w, dtype=float), 0.0, None)
+    for n in range(len(plan.node_ids)):
+        sl = slice(plan.slot_start[n], plan.slot_start[n + 1])
+        tot = out[sl].sum()
+        out[sl] = out[sl] / tot if tot > 0 else 0.0
+    return out
 
 
 # ---------------------------------------------------------------------------- the batched tree

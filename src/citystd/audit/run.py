@@ -29,8 +29,8 @@ from citystd.audit.evaluate import (
     evaluate_chunk,
     spec_with,
     step_choices,
-    upstream,
     upstream_columns,
+    upstreams,
 )
 from citystd.audit.executors import Processes, Serial
 from citystd.audit.ranks import RankStats, sport_ranks
@@ -120,11 +120,6 @@ def _effective(plan: TreePlan, w: np.ndarray) -> dict[str, float]:
     return eff
 
 
-def _upstream_task(shared: tuple, spec: ScoringSpec) -> Upstream:
-    values, attributes, rows, plan = shared
-    return upstream(spec, values, attributes, rows, plan)
-
-
 def _chunk_task(problem: Problem, rows: np.ndarray) -> Any:
     return evaluate_chunk(problem, rows)
 
@@ -165,7 +160,7 @@ def audit(spec: ScoringSpec, values: pd.DataFrame, attributes: pd.DataFrame | No
     work = design.rows * len(units) * (len(plan.indicators) + len(plan.node_ids))
     ex = executor or (Processes(os.cpu_count() or 1) if work >= AUTO_PARALLEL and (os.cpu_count() or 1) > 1
                       else Serial())
-    ups = list(ex.map(_upstream_task, (values, attributes, rows, plan), specs))
+    ups = upstreams(specs, values, attributes, rows, plan)
     nominal = ups[0]
     if nominal.scores is None:
         raise error("E801", f"the nominal pipeline fails: {nominal.error}", f"名义流程失败：{nominal.error}")
