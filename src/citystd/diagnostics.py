@@ -139,6 +139,9 @@ RULES: dict[str, Rule] = {
         _r("A016", "audit.uncertainty-file", "uncertainty file without an `uncertainty:` list", "不确定性文件中没有 `uncertainty:` 列表"),
         _r("A017", "audit.unknown-size-variable", "size variable not in the data", "数据中没有该规模变量"),
         _r("A018", "audit.options", "invalid audit options", "审计选项无效"),
+        _r("A019", "audit.other-input", "audit made for another framework or other data", "审计针对的是其他框架或数据"),
+        _r("A020", "audit.not-an-audit", "file is not a citystd audit", "文件不是 citystd 审计结果"),
+        _r("A021", "audit.values", "indicator values do not fit the framework", "指标数值与框架不符"),
         # U: usage and internal problems (exit code 2)
         _r("U901", "usage.path", "path does not exist or cannot be read", "路径不存在或无法读取"),
         _r("U902", "usage.empty", "no YAML files found", "未找到 YAML 文件"),

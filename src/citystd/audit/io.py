@@ -1,16 +1,18 @@
 """Auditing a data file end to end: library → uncertainty → read, check, derive → audit → document.
 
 The one place that wires IO (the reader, the uncertainty file, the executor) to the pure audit
-(:func:`citystd.audit.run.audit`); the CLI calls :func:`audit_file`.
+(:func:`citystd.audit.run.audit`): :func:`audit_data`, which the CLI calls.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from citystd.diagnostics import Diagnostic, Location, Msg, Severity, error, suggestion
 from citystd.library.models import Framework
@@ -47,23 +49,39 @@ def load_uncertainty(path: Path, fw: Framework) -> tuple[list[UncertainInput], l
     return inputs, diags + found
 
 
-def size_values(name: str, city: Any, values: Any, rows: Any) -> np.ndarray:
-    """The size variable ``name`` of the audited rows: a column of the data file, or an indicator."""
-    for frame in (city.values, values):
-        if name in frame.columns:
+def size_values(name: str, frames: Sequence[pd.DataFrame], rows: pd.Index) -> np.ndarray:
+    """The size variable ``name`` of the audited rows: a column of the data, or an indicator."""
+    for frame in frames:
+        if frame is not None and name in frame.columns:
             return frame[name].reindex(rows).to_numpy(dtype=float)
-    known = sorted({*map(str, city.values.columns), *map(str, values.columns)})
+    known = sorted({str(c) for frame in frames if frame is not None for c in frame.columns})
     raise error("A017", f"--size {name}: no such column in the data or indicator of the framework",
                 f"--size {name}：数据中没有该列，框架中也没有该指标", hint=suggestion(name, known))
 
 
-def audit_file(data: Path, framework: str | None, libraries: list[Path] | None, *, uncertainty: Path | None = None,
+def audit_data(data: Path | str | pd.DataFrame, framework: str | Path | None = None,
+               uncertainty: Path | str | Sequence[Mapping[str, Any]] | None = None, *,
+               library: Sequence[Path | str] | None = None, attributes: pd.DataFrame | None = None,
                n: int = 1000, seed: int = 1, sensitivity: bool = True, city: str | None = None,
-               size: list[str] | None = None, year: int | None = None, workers: int | None = None,
-               scheduler: str | None = None, bootstrap: int = 1000, sets: list[str] | None = None,
+               size: Sequence[str] = (), year: int | None = None, workers: int | None = None,
+               scheduler: str | None = None, bootstrap: int = 1000, sets: Sequence[str] = (),
                sheet: str | None = None, layout: str = "auto", id_column: str | None = None,
-               keep_going: bool = False) -> AuditOutcome:
-    """Audit ``data`` against a framework; the document is None when errors stop it."""
+               keep_going: bool = False, executor: Any = None) -> AuditOutcome:
+    """Audit a data set against a framework: the one entry point of ``citystd audit`` (and of the
+    Python API). Returns the audit document (docs/audit.md), or None with the errors that stopped it.
+
+    - ``data``: a data file (read, checked and derived as ``citystd score`` does), or the
+      indicator values themselves — a DataFrame with one column per indicator of the framework,
+      indexed by unit or by (unit, year) — with their unit ``attributes`` (for ``by:`` groups);
+    - ``framework``: a built-in framework id (default ``action-plan``) or a framework YAML file;
+      ``library`` replaces the built-in library; ``sets`` are ``step.param=value`` overrides;
+    - ``uncertainty``: an uncertainty file, or the list itself (as in YAML: dicts with ``name`` and
+      ``step``/``param``/``values``, ``weights_noise`` or ``exclude``); default the framework's own.
+
+    Errors that stop the audit before it starts (unknown framework, unreadable file, bad options)
+    raise :class:`~citystd.diagnostics.CitystdError`; findings in the data or the uncertainty
+    section are returned as diagnostics.
+    """
     from citystd.assessment.prepare import prepare
     from citystd.audit.document import build_document
     from citystd.audit.executors import make_executor
@@ -71,9 +89,15 @@ def audit_file(data: Path, framework: str | None, libraries: list[Path] | None, 
     from citystd.engine.pipeline import build_spec
     from citystd.library.select import load_framework
 
-    lib, fw = load_framework(framework, libraries)
-    if uncertainty is not None:
-        inputs, diags = load_uncertainty(uncertainty, fw)
+    if n < 2:
+        raise error("A018", f"-N must be at least 2, not {n}", f"-N 至少为 2，而不是 {n}", exit_code=2)
+    lib, fw = load_framework(str(framework) if framework is not None else None,
+                             [Path(p) for p in library] if library else None)
+    if isinstance(uncertainty, (str, Path)):
+        inputs, diags = load_uncertainty(Path(uncertainty), fw)
+    elif uncertainty is not None:
+        inputs, diags = parse_uncertainty([dict(u) for u in uncertainty], fw, lambda _p, key=False: Location(),
+                                          "uncertainty")
     else:
         origin = lib.origin("framework", fw.id)
         locate = locator(origin.positions, (*origin.path, "uncertainty")) if origin is not None \
@@ -81,24 +105,59 @@ def audit_file(data: Path, framework: str | None, libraries: list[Path] | None, 
         inputs, diags = parse_uncertainty(fw.uncertainty, fw, locate, f"framework '{fw.id}' uncertainty")
     if any(d.level is Severity.ERROR for d in diags):
         return AuditOutcome(None, diags)
-    spec = build_spec(lib, fw, sets)
-    prep = prepare(data, lib, fw, spec, layout=layout, sheet=sheet, id_column=id_column, keep_going=keep_going)
-    diags += prep.diagnostics
-    if prep.stop:
-        return AuditOutcome(None, diags)
-    rows, _ = audit_rows(prep.values, year)
-    sizes = {name: size_values(name, prep.city, prep.values, rows) for name in size or []}
-    if n < 2:
-        raise error("A018", f"-N must be at least 2, not {n}", f"-N 至少为 2，而不是 {n}", exit_code=2)
-    executor = make_executor(workers, scheduler) if (workers is not None or scheduler) else None
+    spec = build_spec(lib, fw, list(sets))
+    if isinstance(data, pd.DataFrame):
+        values, attrs, input_info = _given_values(data, attributes, spec)
+        columns: list[pd.DataFrame] = [values, attrs]
+    else:
+        prep = prepare(Path(data), lib, fw, spec, layout=layout, sheet=sheet, id_column=id_column,
+                       keep_going=keep_going)
+        diags += prep.diagnostics
+        if prep.stop:
+            return AuditOutcome(None, diags)
+        values, attrs, input_info = prep.values, prep.city.attributes, prep.input_info
+        columns = [prep.city.values, values]
+    rows, _ = audit_rows(values, year)
+    sizes = {name: size_values(name, columns, rows) for name in size}
+    own = executor is None and (workers is not None or scheduler)
+    ex = make_executor(workers, scheduler) if own else executor
     try:
         opts = Options(n=n, seed=seed, sensitivity=sensitivity, year=year, size=sizes, city=city, resamples=bootstrap)
-        result = audit(spec, prep.values, prep.city.attributes, inputs, opts, executor=executor)
+        result = audit(spec, values, attrs, inputs, opts, executor=ex)
     finally:
-        if executor is not None:
-            executor.close()
+        if own and ex is not None:
+            ex.close()
     diags += result.diagnostics
     names = {i: lib.indicators[i].name.model_dump() for i in spec.indicators if i in lib.indicators}
     names.update({node.id: dict(node.name) for node in spec.nodes})
-    doc = build_document(result, names=names, input_info=prep.input_info)
-    return AuditOutcome(doc, diags)
+    return AuditOutcome(build_document(result, names=names, input_info=input_info), diags)
+
+
+def _given_values(data: pd.DataFrame, attributes: pd.DataFrame | None,
+                  spec: Any) -> tuple[pd.DataFrame, pd.DataFrame | None, dict[str, Any]]:
+    """Indicator values given as a frame: indexed (unit, year), the framework's columns, its digest."""
+    import hashlib
+
+    frame = data
+    if not isinstance(frame.index, pd.MultiIndex):
+        frame = frame.set_axis(pd.MultiIndex.from_arrays(
+            [frame.index.astype(str), pd.array([pd.NA] * len(frame), dtype="Int64")], names=["unit", "year"]))
+    elif frame.index.nlevels != 2:
+        raise error("A021", f"indicator values must be indexed by unit or by (unit, year), not by "
+                    f"{frame.index.nlevels} levels", f"指标数值的索引应为单元或（单元，年份），而不是 {frame.index.nlevels} 层")
+    else:
+        frame = frame.rename_axis(["unit", "year"])
+    present = [c for c in spec.indicators if c in frame.columns]
+    if not present:
+        raise error("A021", f"none of the {len(spec.indicators)} indicators of framework '{spec.framework_id}' is a "
+                    "column of the values given", f"给定数值的列中没有框架 '{spec.framework_id}' 的任何指标",
+                    hint=suggestion(str(next(iter(frame.columns), "")), spec.indicators))
+    values = frame.reindex(columns=list(spec.indicators)).astype("float64")
+    attrs = None
+    if attributes is not None:
+        attrs = attributes.set_axis(frame.index) if len(attributes) == len(frame) and \
+            not attributes.index.equals(frame.index) else attributes
+    digest = hashlib.sha256(pd.util.hash_pandas_object(values, index=True).to_numpy().tobytes())
+    digest.update("\x1f".join(map(str, values.columns)).encode("utf-8"))
+    return values, attrs, {"file": None, "sha256": digest.hexdigest(), "sheet": None, "layout": "values"}
+

@@ -60,10 +60,10 @@ def audit_command(
         usage_error(f"--bootstrap must be at least 1, not {bootstrap}", f"--bootstrap 至少为 1，而不是 {bootstrap}", lang)
     if output is not None:
         _check_output(output, data, uncertainty, lang)
-    from citystd.audit.io import audit_file
+    from citystd.audit.io import audit_data
 
     err = stderr_console()
-    outcome = audit_file(data, framework, list(library) if library else None, uncertainty=uncertainty, n=n, seed=seed,
+    outcome = audit_data(data, framework, uncertainty, library=list(library) if library else None, n=n, seed=seed,
                          sensitivity=sensitivity, city=city, size=list(size or []), year=year, workers=workers,
                          scheduler=scheduler, bootstrap=bootstrap, sets=list(sets or []), sheet=sheet, layout=layout,
                          id_column=id_column, keep_going=keep_going)
