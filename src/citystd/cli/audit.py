@@ -8,7 +8,9 @@ import typer
 
 from citystd.cli.common import EXIT_FAIL, EXIT_OK, handles_errors, lang_option, resolve_lang
 
-FORMATS = ("table", "json")
+FORMATS = ("table", "json", "html", "xlsx")
+#: extension of -o → format
+EXTENSIONS = {".json": "json", ".txt": "table", ".html": "html", ".htm": "html", ".xlsx": "xlsx"}
 
 
 @handles_errors
@@ -32,8 +34,8 @@ def audit_command(
     scheduler: str = typer.Option(None, "--scheduler", help="Dask scheduler address, e.g. tcp://host:8786 "
                                   "(default: DASK_SCHEDULER_ADDRESS)."),
     bootstrap: int = typer.Option(1000, "--bootstrap", help="Bootstrap resamples for the Sobol intervals."),
-    output: Path = typer.Option(None, "--output", "-o", help="Write the audit to this file (.json)."),
-    fmt: str = typer.Option(None, "--format", help="table | json (default: from -o, else table)."),
+    output: Path = typer.Option(None, "--output", "-o", help="Write the audit to this file: .json, .html or .xlsx (a report), .txt."),
+    fmt: str = typer.Option(None, "--format", help="table | json | html | xlsx (default: from -o, else table)."),
     sheet: str = typer.Option(None, "--sheet", help="Worksheet name (default: the sheet holding the data)."),
     layout: str = typer.Option("auto", "--layout", help="auto | wide | long"),
     id_column: str = typer.Option(None, "--id", help="Column naming the cities (default: found by name)."),
@@ -97,14 +99,18 @@ def _format(output: Path | None, fmt: str | None, lang: str) -> str:
     if fmt is None:
         if output is None:
             return "table"
-        fmt = {".json": "json", ".txt": "table"}.get(output.suffix.lower())
+        fmt = EXTENSIONS.get(output.suffix.lower())
         if fmt is None:
-            usage_error(f"cannot tell the format of '{output}' from its extension (.json, .txt); use --format",
-                        f"无法从扩展名判断 '{output}' 的格式（.json、.txt），请使用 --format", lang)
+            known = ", ".join(EXTENSIONS)
+            usage_error(f"cannot tell the format of '{output}' from its extension ({known}); use --format",
+                        f"无法从扩展名判断 '{output}' 的格式（{known}），请使用 --format", lang)
     fmt = fmt.lower()
     if fmt not in FORMATS:
         usage_error(f"--format must be one of {', '.join(FORMATS)}, not '{fmt}'",
                     f"--format 只能是 {', '.join(FORMATS)} 之一，而不是 '{fmt}'", lang)
+    if fmt == "xlsx" and output is None:
+        usage_error("xlsx is a binary format and cannot be written to the terminal: use -o FILE.xlsx",
+                    "xlsx 是二进制格式，不能输出到终端：请使用 -o 文件.xlsx", lang)
     assert fmt is not None
     return fmt
 

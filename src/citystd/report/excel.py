@@ -68,11 +68,11 @@ def unit_header(text: str, unit: str, lang: str) -> str:
     return f"{text}（{unit}）" if lang == "zh" else f"{text} ({unit})"
 
 
-class _Report:
-    """The workbook being built, with the document's lookups and the shared styles."""
+class Styled:
+    """A workbook with the reports' shared cell styles and sheet helpers (score and audit reports)."""
 
-    def __init__(self, doc: dict[str, Any], lang: str) -> None:
-        self.doc, self.lang = doc, lang
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
         self.book = Book()
         b = self.book
         self.head = b.style(bold=True, colour=HEAD_INK, fill=HEAD_FILL, wrap=True, vertical="center")
@@ -90,6 +90,34 @@ class _Report:
         self.count = b.style(number_format=COUNT_FMT)
         self.centre = b.style(horizontal="center")
         self.year_centre = b.style(number_format=INT_FMT, horizontal="center")
+
+    def t(self, key: str) -> str:
+        return L.label(key, self.lang)
+
+    def header(self, sheet: Sheet, headers: Sequence[str], height: float | None = None) -> int:
+        return sheet.append(list(headers), self.head, height=height)
+
+    def finish(self, sheet: Sheet, *, freeze: str | None, header_row: int = 1, filters: bool = True,
+               fixed: dict[int, float] | None = None, maximum: int = 60) -> None:
+        """Column widths, frozen panes, filters on the header row, landscape pages fitted to the width."""
+        sheet.fit_columns(maximum=maximum, fixed=fixed)
+        if freeze:
+            sheet.ws.freeze_panes = freeze
+        if filters and sheet.nrows > header_row:
+            sheet.ws.auto_filter.ref = sheet.ref(first_row=header_row)
+        sheet.ws.print_title_rows = f"{header_row}:{header_row}"
+        sheet.ws.page_setup.orientation = "landscape"
+        sheet.ws.page_setup.fitToWidth = 1
+        sheet.ws.page_setup.fitToHeight = 0
+        sheet.ws.sheet_properties.pageSetUpPr.fitToPage = True
+
+
+class _Report(Styled):
+    """The workbook being built, with the document's lookups and the shared styles."""
+
+    def __init__(self, doc: dict[str, Any], lang: str) -> None:
+        super().__init__(lang)
+        self.doc = doc
         self.top = S.top_nodes(doc)
         self.names = S.node_names(doc)
         self.domain_of = S.indicator_domains(doc)
@@ -99,9 +127,6 @@ class _Report:
         self.weights = S.effective_weights(doc)
 
     # ------------------------------------------------------------------ small helpers
-
-    def t(self, key: str) -> str:
-        return L.label(key, self.lang)
 
     def name(self, names: dict[str, str] | None, fallback: str = "") -> str:
         if not names:
@@ -121,9 +146,6 @@ class _Report:
 
     def rating(self, rating: str | None) -> str | None:
         return None if rating is None else L.rating_label(rating, self.lang)
-
-    def header(self, sheet: Sheet, headers: Sequence[str], height: float | None = None) -> int:
-        return sheet.append(list(headers), self.head, height=height)
 
     def rating_rules(self, sheet: Sheet, ref: str) -> None:
         """Fill each rating cell of ``ref`` with its colour (conditional formatting on the label)."""
@@ -147,19 +169,6 @@ class _Report:
             rule = ColorScaleRule(start_type="min", start_color=red, mid_type="percentile", mid_value=50,
                                   mid_color=yellow, end_type="max", end_color=green)
         sheet.ws.conditional_formatting.add(ref, rule)
-
-    def finish(self, sheet: Sheet, *, freeze: str | None, header_row: int = 1, filters: bool = True,
-               fixed: dict[int, float] | None = None, maximum: int = 60) -> None:
-        sheet.fit_columns(maximum=maximum, fixed=fixed)
-        if freeze:
-            sheet.ws.freeze_panes = freeze
-        if filters and sheet.nrows > header_row:
-            sheet.ws.auto_filter.ref = sheet.ref(first_row=header_row)
-        sheet.ws.print_title_rows = f"{header_row}:{header_row}"
-        sheet.ws.page_setup.orientation = "landscape"
-        sheet.ws.page_setup.fitToWidth = 1
-        sheet.ws.page_setup.fitToHeight = 0
-        sheet.ws.sheet_properties.pageSetUpPr.fitToPage = True
 
     def provenance_lines(self, sheet: Sheet, title: str) -> None:
         """Title, framework (id, version, hash) and input on the first rows of a sheet."""

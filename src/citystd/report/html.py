@@ -276,6 +276,8 @@ details.city>summary .score{font-variant-numeric:tabular-nums;margin:0 8px}
 .cols{display:flex;flex-wrap:wrap;gap:8px 40px}
 details.detail>summary{cursor:pointer;color:var(--accent);font-weight:600;margin:8px 0}
 footer{color:var(--muted);font-size:12px;padding:0 32px 24px}
+table.coherence td:first-child{min-width:9em}td.flags{font-size:11.5px;word-break:break-word;min-width:24em}
+table.ranks td:nth-child(2),table.ranks td.n{white-space:nowrap}
 @media print{nav.toc{position:static}body{background:#fff}section{break-inside:avoid-page;border:none}
 details::details-content{content-visibility:visible;display:contents}}
 """
@@ -331,6 +333,26 @@ document.querySelectorAll("details.city"),function(d){d.open=true;once(d,profile
 """
 
 
+def page(lang: str, *, title: str, kicker: str, heading: str, provenance: str, nav: Sequence[tuple[str, str]],
+         body: str, footer: str, version: str, contents: str, data: str = "") -> str:
+    """The page shell every HTML report shares: head with the inline CSS, a header (``kicker``,
+    ``heading`` and the ``provenance`` ``<dt>/<dd>`` pairs), the table of contents ``nav`` (anchor,
+    title), ``body``, ``footer`` and the inline script. ``provenance``, ``body``, ``footer`` and
+    ``data`` are HTML already escaped by the caller; the other texts are escaped here."""
+    links = "".join(f'<a href="#{esc(a)}">{esc(t)}</a>' for a, t in nav)
+    lang = "zh" if lang == "zh" else "en"
+    return (
+        f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width,initial-scale=1">'
+        f'<meta name="generator" content="citystd {esc(version)}">'
+        f"<title>{esc(title)}</title><style>{CSS}</style></head><body>"
+        f'<header class="top"><div class="kicker">{esc(kicker)}</div><h1>{esc(heading)}</h1>'
+        f'<dl class="prov">{provenance}</dl></header><nav class="toc" aria-label="{esc(contents)}">{links}</nav>'
+        f"<main>{body}</main><footer>{footer}</footer>"
+        f'{data}<script>{JS}</script></body></html>\n'
+    )
+
+
 def _page(ctx: _Context, title: str, heading: str, nav: Sequence[tuple[str, str]], body: str, data: str = "") -> str:
     doc = ctx.doc
     fw = doc.get("framework") or {}
@@ -344,20 +366,11 @@ def _page(ctx: _Context, title: str, heading: str, nav: Sequence[tuple[str, str]
         f"<code>SHA-256 {esc(inp.get('sha256', ''))}</code></dd>"
         f"<dt>{esc(ctx.t('generated_by'))}</dt><dd>citystd {esc(doc.get('citystd_version', ''))}</dd>"
     )
-    links = "".join(f'<a href="#{esc(a)}">{esc(t)}</a>' for a, t in nav)
     footer = (f"{esc(ctx.t('framework'))} {esc(fw.get('id', ''))} {esc(fw.get('version', ''))} · SHA-256 "
               f"{esc(fw.get('sha256', ''))} · citystd {esc(doc.get('citystd_version', ''))}")
-    lang = "zh" if ctx.lang == "zh" else "en"
-    return (
-        f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width,initial-scale=1">'
-        f'<meta name="generator" content="citystd {esc(doc.get("citystd_version", ""))}">'
-        f"<title>{esc(title)}</title><style>{CSS}</style></head><body>"
-        f'<header class="top"><div class="kicker">{esc(ctx.t("report_title"))}</div><h1>{esc(heading)}</h1>'
-        f'<dl class="prov">{prov}</dl></header><nav class="toc" aria-label="{esc(ctx.t("contents"))}">{links}</nav>'
-        f"<main>{body}</main><footer>{footer}</footer>"
-        f'{data}<script>{JS}</script></body></html>\n'
-    )
+    return page(ctx.lang, title=title, kicker=ctx.t("report_title"), heading=heading, provenance=prov, nav=nav,
+                body=body, footer=footer, version=str(doc.get("citystd_version", "")), contents=ctx.t("contents"),
+                data=data)
 
 
 def _section(anchor: str, title: str, body: str) -> str:
