@@ -29,7 +29,7 @@ from citystd.report.audit_html import input_text
 from citystd.report.excel import MAX_ROWS, Styled
 from citystd.report.xlsxio import Sheet
 
-RANK_FMT, INDEX_FMT, R_FMT = "0.#", "0.000", "0.00"
+INDEX_FMT, R_FMT = "0.000", "0.00"
 
 
 def render(doc: dict[str, Any], lang: str) -> bytes:
@@ -44,7 +44,7 @@ class _AuditBook(Styled):
         super().__init__(lang)
         self.doc = doc
         b = self.book
-        self.rank = b.style(number_format=RANK_FMT)
+        self.rank = self.rank_stat
         self.index = b.style(number_format=INDEX_FMT)
         self.r = b.style(number_format=R_FMT)
         names = doc.get("names") or {}

@@ -94,6 +94,11 @@ class Styled:
     def t(self, key: str) -> str:
         return L.label(key, self.lang)
 
+    @property
+    def rank_stat(self) -> int:
+        """Ranks' percentiles: whole or one decimal (registered when first used)."""
+        return self.book.style(number_format="0.#")
+
     def header(self, sheet: Sheet, headers: Sequence[str], height: float | None = None) -> int:
         return sheet.append(list(headers), self.head, height=height)
 
@@ -146,6 +151,18 @@ class _Report(Styled):
 
     def rating(self, rating: str | None) -> str | None:
         return None if rating is None else L.rating_label(rating, self.lang)
+
+    def interval_headers(self, audited: bool) -> list[str]:
+        """Headers of the rank-interval columns (``citystd score --audit``), or none."""
+        if not audited:
+            return []
+        return [f"{self.t('rank')} · {self.t('median_rank')}", f"{self.t('rank')} · 5 %", f"{self.t('rank')} · 95 %"]
+
+    def interval_cells(self, row: dict[str, Any], audited: bool) -> list[Any]:
+        if not audited:
+            return []
+        iv = S.rank_interval(self.doc, row) or {}
+        return [iv.get("median_rank"), iv.get("q05"), iv.get("q95")]
 
     def rating_rules(self, sheet: Sheet, ref: str) -> None:
         """Fill each rating cell of ``ref`` with its colour (conditional formatting on the label)."""
@@ -206,13 +223,15 @@ class _Report(Styled):
         sh.append([])
         sh.reset_widths()  # the wide title rows above overflow into empty cells: not the columns' width
         years = self.with_years
+        audited = bool(self.doc.get("audit"))
         heads = [self.t("rank"), self.t("city"), *([self.t("year")] if years else []), self.score_header(),
-                 self.t("rating"), unit_header(self.t("coverage"), "%", self.lang)]
+                 self.t("rating"), unit_header(self.t("coverage"), "%", self.lang), *self.interval_headers(audited)]
         first = self.header(sh, heads, height=30)
-        styles = [self.int, self.text, *([self.int] if years else []), self.score, self.centre, self.share]
+        styles = [self.int, self.text, *([self.int] if years else []), self.score, self.centre, self.share,
+                  *([self.rank_stat] * 3 if audited else [])]
         for r in rows:
             sh.append([r["rank"], r["city"], *([r["year"]] if years else []), r["score"], self.rating(r["rating"]),
-                       S.coverage_floor(r["coverage"])], styles)
+                       S.coverage_floor(r["coverage"]), *self.interval_cells(r, audited)], styles)
         rating_col = 4 if years else 3
         if rows:
             self.rating_rules(sh, sh.ref(first + 1, sh.nrows, rating_col, rating_col))
@@ -471,14 +490,18 @@ class _Report(Styled):
         sh.append([])
         sh.reset_widths()
         years = self.with_years
+        audited = bool(self.doc.get("audit"))
         heads = [*([self.t("year")] if years else []), self.score_header("overall"), self.t("rank"),
-                 self.t("cities"), self.t("rating"), unit_header(self.t("coverage"), "%", self.lang)]
+                 self.t("cities"), self.t("rating"), unit_header(self.t("coverage"), "%", self.lang),
+                 *self.interval_headers(audited)]
         first = self.header(sh, heads, height=30)
-        styles = [*([self.year_centre] if years else []), self.score, self.int, self.int, self.centre, self.share]
+        styles = [*([self.year_centre] if years else []), self.score, self.int, self.int, self.centre, self.share,
+                  *([self.rank_stat] * 3 if audited else [])]
         for r in mine:
             sh.append([*([r["year"]] if years else []), r["score"], r["rank"], self.ranked_in(r["year"]),
-                       self.rating(r["rating"]), S.coverage_floor(r["coverage"])], styles)
-        rating_col = len(heads) - 2
+                       self.rating(r["rating"]), S.coverage_floor(r["coverage"]), *self.interval_cells(r, audited)],
+                      styles)
+        rating_col = (3 if years else 2) + 1
         self.rating_rules(sh, sh.ref(first + 1, sh.nrows, rating_col, rating_col))
         sh.append([])
         label = self.t("domains") + (f" {row['year']}" if row["year"] is not None else "")
