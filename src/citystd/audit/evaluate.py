@@ -84,6 +84,17 @@ class TreePlan:
         """The weight slots that carry ``element`` (an indicator or a node) in its parent."""
         return [s for s, c in enumerate(self.slot_child) if c == element]
 
+    def exclusion_slots(self, elements: tuple[str, ...]) -> np.ndarray:
+        """Row k (1-based, row 0 = nothing excluded) holds the weight slots of ``elements[k-1]``, -1 padded."""
+        where: dict[str, list[int]] = {}
+        for s, c in enumerate(self.slot_child):
+            where.setdefault(c, []).append(s)
+        lists = [[]] + [where.get(e, []) for e in elements]
+        out = np.full((len(lists), max(1, max(len(x) for x in lists))), -1, dtype=np.int64)
+        for k, x in enumerate(lists):
+            out[k, :len(x)] = x
+        return out
+
     def used_weights(self, used: dict[str, dict[str, float]]) -> np.ndarray:
         """Scores.node_weights (label → child → weight) as a slot vector."""
         out = np.zeros(self.slots)
@@ -142,10 +153,11 @@ def replication_weights(plan: TreePlan, design: Design, rows: np.ndarray, base: 
             assert design.weight_sets is not None
             w *= design.weight_sets[c]
         elif isinstance(inp, Exclusion):
-            for k, element in enumerate(inp.elements, start=1):
-                hit = c == k
-                if hit.any():
-                    w[np.ix_(hit, plan.slots_of(element))] = 0.0
+            slots = plan.exclusion_slots(inp.elements)  # (1 + elements, most slots): -1 pads
+            hit = np.flatnonzero(c > 0)
+            cols = slots[c[hit]]
+            ok = cols >= 0
+            w[np.broadcast_to(hit[:, None], cols.shape)[ok], cols[ok]] = 0.0
     return w
 
 
@@ -346,7 +358,19 @@ def _fill(val: np.ndarray, how: str, groups: np.ndarray | None) -> np.ndarray:
 
 
 def evaluate_chunk(problem: Problem, rows: np.ndarray) -> ChunkResult:
-    """Ranks of every node, the mean absolute rank shift (and the target's rank) of ``rows``."""
+    """Ranks of every node, the mean absolute rank shift (and the target's rank) of ``rows``.
+
+    BLAS runs one thread here: the small matrix products of a chunk gain nothing from more, and
+    the chunks themselves run in parallel (processes, Dask workers); with two BLAS threads per
+    process a 2-core machine was 2–5× slower (docs/performance.md).
+    """
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _evaluate_chunk(problem, rows)
+
+
+def _evaluate_chunk(problem: Problem, rows: np.ndarray) -> ChunkResult:
     plan, design = problem.plan, problem.design
     rows = np.asarray(rows)
     units = len(problem.units)
@@ -380,13 +404,27 @@ def evaluate_chunk(problem: Problem, rows: np.ndarray) -> ChunkResult:
 
 
 def chunk_rows(problem: Problem, cells: int = 6_000_000) -> int:
-    """Replications per chunk: bounded so that a chunk's (S × nodes × units) arrays stay ~50 MB.
+    """Replications per chunk: bounded so that a chunk's arrays stay ~50 MB — per replication the
+    scores of every node, (nodes × units), and the children of the widest node above the indicators.
 
     Fixed by the problem's size only (never by the number of workers), so every executor
     splits the same way.
     """
-    per = len(problem.units) * (len(problem.plan.node_ids) + max(8, len(problem.plan.indicators) // 4))
+    plan = problem.plan
+    widest = max((plan.slot_start[n + 1] - plan.slot_start[n] for n in range(len(plan.node_ids))
+                  if any(plan.slot_is_node[plan.slot_start[n]:plan.slot_start[n + 1]])), default=0)
+    per = len(problem.units) * (len(plan.node_ids) + widest) + plan.slots
     return int(max(16, min(4096, cells // max(per, 1))))
+
+
+def chunk_plan(problem: Problem) -> list[np.ndarray]:
+    """The rows of each chunk: rows sorted by their (upstream, aggregation) group, then cut into
+    :func:`chunk_rows` pieces — so a chunk evaluates few groups, each in one large batch. A pure
+    function of the design (the same chunks for every executor)."""
+    key = problem.row_upstream * len(problem.aggregates) + problem.row_aggregate
+    order = np.argsort(key, kind="stable")
+    size = chunk_rows(problem)
+    return [order[s:s + size] for s in range(0, len(order), size)]
 
 
 def nominal_node(spec: ScoringSpec, node_id: str) -> TreeNode:

@@ -33,7 +33,7 @@ def sport_ranks(scores: np.ndarray) -> np.ndarray:
     shape = x.shape
     x2 = x.reshape(-1, shape[-1])
     key = np.where(np.isnan(x2), np.inf, -x2)  # NaN last
-    order = np.argsort(key, axis=1, kind="stable")
+    order = np.argsort(key, axis=1)  # the order among equal scores does not matter: they share a rank
     v = np.take_along_axis(key, order, axis=1)
     pos = np.arange(v.shape[1])
     new = np.ones_like(v, dtype=bool)

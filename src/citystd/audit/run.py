@@ -24,7 +24,7 @@ from citystd.audit.evaluate import (
     aggregate_batch,
     aggregate_columns,
     aggregate_params,
-    chunk_rows,
+    chunk_plan,
     data_driven,
     evaluate_chunk,
     spec_with,
@@ -189,8 +189,7 @@ def audit(spec: ScoringSpec, values: pd.DataFrame, attributes: pd.DataFrame | No
     # the replications
     problem = Problem(plan, design, ups[1:] if ucols else ups[:1], np.asarray(row_upstream).ravel(), aggregates,
                       np.asarray(row_aggregate).ravel(), nom_ranks, units, rows, groups, target)
-    size_rows = chunk_rows(problem)
-    chunks = [np.arange(s, min(s + size_rows, design.rows)) for s in range(0, design.rows, size_rows)]
+    chunks = chunk_plan(problem)
     stats = RankStats.for_units(nom_ranks)
     mean_shift = np.full(design.rows, np.nan)
     target_rank = np.full(design.rows, np.nan) if target is not None else None
