@@ -15,9 +15,10 @@ Run:  .venv/bin/python benchmarks/bench_audit.py [asem] [large] [dask] [--loop 1
   (impute off/mean, treat off/winmax 5, normalise goalposts/minmax, aggregate min_coverage
   0.5/0.75, weights ±25 %, drop-one over indicators): 32,768 replications; timed end to end
   (read, derive, audit, JSON).
-- ``dask``: a synthetic 11,000 units × 100 indicators on a local Dask cluster of processes (all
-  cores), 2,000 replications (uncertainty only), with time and the peak memory of this process and
-  of the workers.
+- ``dask``: a synthetic 11,000 units × 100 indicators (root → 5 domains → 20 groups), 2,000
+  replications (uncertainty only: normalisation goalposts/minmax, weights ±25 %, drop-one over
+  indicators) on a local Dask cluster of processes (all cores), then in this process alone; time
+  and the peak memory of this process and of the workers.
 
 Peak memory is the process's ru_maxrss (and the workers' as Dask reports it).
 """
@@ -226,8 +227,10 @@ def bench_large(loop: int, cities: int = 300, n: int = 4096) -> None:
         print(f"(data: {cities} cities made in {made:.1f} s; timed: read + derive + audit + JSON)", file=sys.stderr)
 
 
-def bench_dask() -> None:
-    from citystd.audit.executors import DaskExecutor
+def bench_dask(loop: int) -> None:
+    """11,000 units × 100 indicators, 2,000 replications: on a local Dask cluster (all cores), and in
+    this process alone, beside the loop over run() (timed on a few replications)."""
+    from citystd.audit.executors import DaskExecutor, Serial
     from citystd.library.models import Framework, Leaf
 
     spec, values = synthetic(11_000, 100, 20, 5)
@@ -238,6 +241,8 @@ def bench_dask() -> None:
         {"name": "weights", "weights_noise": 0.25},
         {"name": "drop", "exclude": "indicators"},
     ], fw)
+    per = loop_baseline(spec, values, None, inputs, 2000, False, max(2, loop // 50))
+    loop = f"{per:.2f} s × 2,000 = {per * 2000 / 60:.0f} min"
     ex = DaskExecutor(workers=None)
     try:
         secs, a, size = timed_audit(spec, values, None, inputs, 2000, False, executor=ex)
@@ -245,8 +250,13 @@ def bench_dask() -> None:
     finally:
         ex.close()
     print(f"| synthetic 11,000 × 100, uncertainty, local Dask cluster ({len(workers)} worker processes) | "
-          f"{a.design.rows:,} | {secs:.1f} s | {a.upstream_runs} | — | — | {len(a.failed)} | {size / 1e6:.1f} MB | "
-          f"{rss_mb():.0f} MB (client) + {max(workers.values()):.0f} MB per worker |")
+          f"{a.design.rows:,} | {secs:.1f} s | {a.upstream_runs} | {loop} | {per * 2000 / secs:.0f}× | {len(a.failed)} | "
+          f"{size / 1e6:.1f} MB | {rss_mb():.0f} MB (client) + {max(workers.values()):.0f} MB per worker |")
+    sys.stdout.flush()
+    secs, a, size = timed_audit(spec, values, None, inputs, 2000, False, executor=Serial())
+    print(f"| synthetic 11,000 × 100, uncertainty, this process only | {a.design.rows:,} | {secs:.1f} s | "
+          f"{a.upstream_runs} | {loop} | {per * 2000 / secs:.0f}× | {len(a.failed)} | {size / 1e6:.1f} MB | "
+          f"{rss_mb():.0f} MB |")
 
 
 def main() -> None:
@@ -263,7 +273,7 @@ def main() -> None:
     if "large" in args.which:
         bench_large(args.loop)
     if "dask" in args.which:
-        bench_dask()
+        bench_dask(args.loop)
 
 
 if __name__ == "__main__":

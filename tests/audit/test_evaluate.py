@@ -16,6 +16,7 @@ from citystd.audit.evaluate import (
     TreePlan,
     aggregate_params,
     evaluate_chunk,
+    replication_ranks,
     replication_spec,
     spec_with,
     step_choices,
@@ -66,18 +67,25 @@ def test_batched_replications_equal_a_loop_over_run(asem) -> None:  # type: igno
         row_agg[r] = r
     problem = Problem(plan, design, ups, row_up, aggs, row_agg, nom_ranks, tuple(map(str, rows.get_level_values(0))),
                       rows)
-    res = evaluate_chunk(problem, np.arange(design.rows))
+    ranks, failed = replication_ranks(problem, np.arange(design.rows))
+    res = evaluate_chunk(problem, np.arange(design.rows))  # the task: counts of the same ranks
+    want_stats = RankStats(nom_ranks, tally=True)
+    want_stats.add(ranks[[r for r in range(design.rows) if r not in failed]])
+    got_stats = RankStats(nom_ranks, tally=True)
+    got_stats.merge_runs(res.stats)
+    np.testing.assert_array_equal(got_stats.counts, want_stats.counts)
+    assert res.failed == failed
     checked = 0
     for r in range(design.rows):
         spec_r = replication_spec(asem.spec, plan, design, r)
         try:
             s = run(spec_r, asem.values, asem.attributes)
         except Exception as exc:  # geometric mean of a 0 score: the batched path fails it too
-            assert r in res.failed and "E802" in res.failed[r], (r, exc)
+            assert r in failed and "E802" in failed[r], (r, exc)
             continue
-        assert r not in res.failed
+        assert r not in failed
         want = rank(s.nodes).reindex(rows)[list(plan.node_ids)].to_numpy(dtype=float, na_value=np.nan).T
-        np.testing.assert_array_equal(res.ranks[r], np.nan_to_num(want).astype(int))
+        np.testing.assert_array_equal(ranks[r], np.nan_to_num(want).astype(int))
         checked += 1
     assert checked >= design.rows // 3
 
@@ -216,3 +224,21 @@ def test_data_driven_weights_are_estimated_per_upstream_configuration(asem, meth
     for s, up in zip(specs, ups, strict=True):
         alone = run(s, asem.values, asem.attributes)
         np.testing.assert_allclose(up.weights, plan.used_weights(alone.node_weights), rtol=0, atol=1e-12)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(1, 40), st.integers(1, 3), st.integers(1, 12), st.integers(1, 4), st.integers(0, 10_000))
+def test_counts_equal_a_plain_histogram(reps: int, nodes: int, units: int, resolution: int, seed: int) -> None:
+    """Counting run by run (only the bins seen) equals a bincount over every (node, unit, bin)."""
+    rng = np.random.default_rng(seed)
+    nominal = rng.integers(0, units + 1, size=(nodes, units))
+    stats = RankStats(nominal, resolution)
+    ranks = rng.integers(0, units + 1, size=(reps, nodes, units))
+    cut = int(rng.integers(0, reps + 1))
+    stats.add(ranks[:cut])
+    stats.add(ranks[cut:])
+    b = np.where(ranks > 0, (ranks - 1) // resolution + 1, 0)
+    flat = (np.arange(nodes)[:, None] * units + np.arange(units)[None, :])[None] * stats.bins + b
+    want = np.bincount(flat.ravel(), minlength=stats.counts.size).reshape(stats.counts.shape)
+    np.testing.assert_array_equal(stats.counts, want)
+    np.testing.assert_array_equal(stats.total, ranks.sum(axis=0))

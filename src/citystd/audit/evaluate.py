@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from citystd.audit.design import Design
-from citystd.audit.ranks import sport_ranks
+from citystd.audit.ranks import RankRuns, RankStats, sport_ranks
 from citystd.engine.pipeline import ROOT, ScoringSpec, TreeNode, apply_sets
 from citystd.library.pipeline import AggregateParams
 from citystd.library.uncertainty import OFF, Exclusion, StepInput, WeightNoise, with_value
@@ -260,12 +260,14 @@ class Problem:
     index: pd.Index  # the audited rows (unit, year), for the engine's per-replication fallbacks
     groups: np.ndarray | None = None  # unit group codes (fill: group_mean), -1 for none
     target: int | None = None  # unit whose rank is an output (--city)
+    resolution: int = 1  # of the rank statistics (RankStats.for_units)
+    in_stats: np.ndarray | None = None  # (rows,) rows whose ranks enter the rank statistics (default all)
 
 
 @dataclass
 class ChunkResult:
     rows: np.ndarray
-    ranks: np.ndarray  # (rows, nodes, units) int32
+    stats: RankRuns  # the rank statistics of the rows counted (not failed, in the statistics' blocks)
     mean_shift: np.ndarray  # (rows,) mean |rank − nominal| of the root
     target_rank: np.ndarray | None
     failed: dict[int, str] = field(default_factory=dict)  # row → reason
@@ -371,10 +373,43 @@ def evaluate_chunk(problem: Problem, rows: np.ndarray) -> ChunkResult:
 
 
 def _evaluate_chunk(problem: Problem, rows: np.ndarray) -> ChunkResult:
+    rows = np.asarray(rows)
+    nodes, units = problem.nominal_ranks.shape
+    st = RankStats(problem.nominal_ranks.astype(np.int64), problem.resolution, tally=False)
+    keep = problem.in_stats[rows].copy() if problem.in_stats is not None else np.ones(len(rows), dtype=bool)
+    binned = np.zeros((len(rows), nodes, units), dtype=st.bin_dtype)
+    total, shift = np.zeros((nodes, units), np.int64), np.zeros((nodes, units), np.int64)
+    mean_shift = np.full(len(rows), np.nan)
+    target = np.full(len(rows), np.nan) if problem.target is not None else None
+    failed: dict[int, str] = {}
+    size = chunk_rows(problem)
+    nominal = problem.nominal_ranks[-1]
+    for start in range(0, len(rows), size):  # batches whose float arrays stay bounded
+        at = slice(start, min(start + size, len(rows)))
+        ranks, bad = replication_ranks(problem, rows[at])
+        failed.update(bad)
+        ok = ~np.isin(rows[at], np.fromiter(bad, dtype=int, count=len(bad)))
+        root = ranks[:, -1, :]
+        both = (root > 0) & (nominal > 0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean_shift[at] = np.where(ok, np.where(both, np.abs(root - nominal), 0).sum(axis=1) / both.sum(axis=1),
+                                      np.nan)
+        if target is not None:
+            t = root[:, problem.target]
+            target[at] = np.where(ok & (t > 0), t, np.nan)
+        keep[at] &= ok
+        binned[at] = st.binned(ranks)
+        part_total, part_shift = st.sums(ranks[keep[at]])
+        total += part_total
+        shift += part_shift
+    return ChunkResult(rows, st.runs(binned[keep], total, shift), mean_shift, target, failed)
+
+
+def replication_ranks(problem: Problem, rows: np.ndarray) -> tuple[np.ndarray, dict[int, str]]:
+    """Sport ranks (rows, nodes, units) of every node in replications ``rows``, and the failed ones."""
     plan, design = problem.plan, problem.design
     rows = np.asarray(rows)
-    units = len(problem.units)
-    ranks = np.zeros((len(rows), len(plan.node_ids), units), dtype=np.int32)
+    ranks = np.zeros((len(rows), len(plan.node_ids), len(problem.units)), dtype=np.int32)
     failed: dict[int, str] = {}
     key = problem.row_upstream[rows] * len(problem.aggregates) + problem.row_aggregate[rows]
     for k in np.unique(key):  # one batched pass per (upstream, aggregation) group
@@ -389,18 +424,7 @@ def _evaluate_chunk(problem: Problem, rows: np.ndarray) -> ChunkResult:
         scores, bad, why = aggregate_batch(plan, up.scores, w, p, problem.index, problem.groups)
         ranks[at] = sport_ranks(scores)
         failed.update({int(sel[i]): why[i] or "failed" for i in np.flatnonzero(bad)})
-    root = ranks[:, -1, :]
-    nominal = problem.nominal_ranks[-1]
-    both = (root > 0) & (nominal > 0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        shift = np.where(both, np.abs(root - nominal), 0).sum(axis=1) / both.sum(axis=1)
-    fail_mask = np.isin(rows, np.fromiter(failed, dtype=int, count=len(failed)))
-    shift[fail_mask] = np.nan
-    target = None
-    if problem.target is not None:
-        target = np.where(root[:, problem.target] > 0, root[:, problem.target], np.nan).astype(float)
-        target[fail_mask] = np.nan
-    return ChunkResult(rows, ranks, shift, target, failed)
+    return ranks, failed
 
 
 def chunk_rows(problem: Problem, cells: int = 6_000_000) -> int:
@@ -417,13 +441,22 @@ def chunk_rows(problem: Problem, cells: int = 6_000_000) -> int:
     return int(max(16, min(4096, cells // max(per, 1))))
 
 
+def task_rows(problem: Problem, budget: int = 32_000_000) -> int:
+    """Replications per task: their binned ranks (rows × nodes × units, 1–2 bytes each) stay within
+    ``budget`` bytes; at least one batch (:func:`chunk_rows`), at most 4,096."""
+    st = RankStats(problem.nominal_ranks, problem.resolution, tally=False)
+    per = problem.nominal_ranks.size * np.dtype(st.bin_dtype).itemsize
+    return int(max(chunk_rows(problem), min(4096, budget // max(per, 1))))
+
+
 def chunk_plan(problem: Problem) -> list[np.ndarray]:
-    """The rows of each chunk: rows sorted by their (upstream, aggregation) group, then cut into
-    :func:`chunk_rows` pieces — so a chunk evaluates few groups, each in one large batch. A pure
-    function of the design (the same chunks for every executor)."""
+    """The rows of each task: rows sorted by their (upstream, aggregation) group, then cut into
+    :func:`task_rows` pieces — so a task evaluates few groups, each in large batches, and sends
+    back the counts of its ranks (:class:`~citystd.audit.ranks.RankRuns`), not the ranks. A pure
+    function of the design (the same tasks for every executor)."""
     key = problem.row_upstream * len(problem.aggregates) + problem.row_aggregate
     order = np.argsort(key, kind="stable")
-    size = chunk_rows(problem)
+    size = task_rows(problem)
     return [order[s:s + size] for s in range(0, len(order), size)]
 
 

@@ -126,7 +126,19 @@ def _chunk_task(problem: Problem, rows: np.ndarray) -> Any:
 
 def audit(spec: ScoringSpec, values: pd.DataFrame, attributes: pd.DataFrame | None,
           inputs: list[UncertainInput], options: Options | None = None, executor: Any = None) -> Audit:
-    """Audit ``spec`` on ``values`` (see the module docstring)."""
+    """Audit ``spec`` on ``values`` (see the module docstring).
+
+    BLAS runs one thread throughout (as in every chunk, :func:`~citystd.audit.evaluate.evaluate_chunk`):
+    the audit's matrix products are many and small, and its parallelism is the executor's.
+    """
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _audit(spec, values, attributes, inputs, options, executor)
+
+
+def _audit(spec: ScoringSpec, values: pd.DataFrame, attributes: pd.DataFrame | None,
+           inputs: list[UncertainInput], options: Options | None, executor: Any) -> Audit:
     t0 = time.perf_counter()
     opt = options or Options()
     if opt.n < 2:
@@ -187,20 +199,18 @@ def audit(spec: ScoringSpec, values: pd.DataFrame, attributes: pd.DataFrame | No
     drop = _drop_one(plan, nominal, nominal_agg, rows, groups, nom_ranks[-1])
 
     # the replications
-    problem = Problem(plan, design, ups[1:] if ucols else ups[:1], np.asarray(row_upstream).ravel(), aggregates,
-                      np.asarray(row_aggregate).ravel(), nom_ranks, units, rows, groups, target)
-    chunks = chunk_plan(problem)
     stats = RankStats.for_units(nom_ranks)
+    in_stats = np.zeros(design.rows, dtype=bool)
+    in_stats[design.statistics_rows()] = True
+    problem = Problem(plan, design, ups[1:] if ucols else ups[:1], np.asarray(row_upstream).ravel(), aggregates,
+                      np.asarray(row_aggregate).ravel(), nom_ranks, units, rows, groups, target, stats.resolution,
+                      in_stats)
+    chunks = chunk_plan(problem)
     mean_shift = np.full(design.rows, np.nan)
     target_rank = np.full(design.rows, np.nan) if target is not None else None
     failed: dict[int, str] = {}
-    in_stats = np.zeros(design.rows, dtype=bool)
-    in_stats[design.statistics_rows()] = True
     for res in ex.map(_chunk_task, problem, chunks):
-        keep = in_stats[res.rows]
-        if res.failed:
-            keep &= ~np.isin(res.rows, np.fromiter(res.failed, dtype=int, count=len(res.failed)))
-        stats.add(res.ranks[keep])
+        stats.merge_runs(res.stats)
         mean_shift[res.rows] = res.mean_shift
         if target_rank is not None and res.target_rank is not None:
             target_rank[res.rows] = res.target_rank
