@@ -424,8 +424,11 @@ def load_profile(path: Path = PROFILE) -> dict[str, float]:
 
 
 def profile_ids(lib: Library) -> list[str]:
-    """Every id the profile must hold: the variables, then the indicators without a formula."""
-    return [*lib.variables, *(i for i, ind in lib.indicators.items() if ind.formula is None)]
+    """Every id the profile must hold: the variables a formula uses, then the indicators without a
+    formula. (A published statistic that no formula uses yet — a yearbook column the library
+    recognises — is not needed to compute anything, so the examples leave it out.)"""
+    used = {n for ind in lib.indicators.values() if ind.formula is not None for n in parse(ind.formula).names}
+    return [*(v for v in lib.variables if v in used), *(i for i, ind in lib.indicators.items() if ind.formula is None)]
 
 
 def _unit_zh(unit: Any) -> str:

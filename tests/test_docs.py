@@ -30,7 +30,7 @@ def test_format_examples_form_a_valid_library(tmp_path: Path) -> None:
 
 def test_every_key_is_documented() -> None:
     text = (DOCS / "format.md").read_text(encoding="utf-8")
-    for model in (models.Domain, models.Variable, models.Indicator, models.Framework, models.Source,
+    for model in (models.Domain, models.Variable, models.Indicator, models.Framework, models.Edition, models.Source,
                   models.Target, models.Thresholds, models.Goalposts, models.Override):
         for key in model.model_fields:
             assert f"`{key}`" in text, f"{model.__name__}.{key} is not in docs/format.md"
@@ -44,3 +44,12 @@ def test_every_rule_code_is_documented() -> None:
     text = (DOCS / "validate.md").read_text(encoding="utf-8")
     for code, rule in RULES.items():
         assert f"`{code}`" in text and rule.name in text, f"{code} {rule.name} missing from docs/validate.md"
+
+
+def test_data_md_lists_what_the_yearbook_and_census_publish() -> None:
+    from citystd.library.coverage import PUBLISHED_END, PUBLISHED_START, published_table
+
+    lib, _ = validate()
+    text = (DOCS / "data.md").read_text(encoding="utf-8")
+    shown = text.split(PUBLISHED_START, 1)[1].split(PUBLISHED_END, 1)[0].strip()
+    assert shown == published_table(lib), "docs/data.md's table of published statistics is out of date"

@@ -23,15 +23,18 @@ def test_wheel_contains_the_library_and_finds_it(tmp_path: Path) -> None:
                 for p in (ROOT / "indicators").rglob("*.yaml")}
     assert expected and expected <= names
     assert "citystd/indicators/domains.yaml" in names
+    assert "citystd/io/cities.csv" in names  # the city register's data
 
     # unpacked wheel on sys.path, run from elsewhere: the packaged copy is the one found
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
-    code = "from citystd.library.load import builtin_path; print(builtin_path())"
+    code = ("from citystd.library.load import builtin_path; from citystd.io.cities import resolve; "
+            "print(builtin_path()); print(resolve('襄樊', year=2023).code)")
     env = {**os.environ, "PYTHONPATH": str(site)}
-    found = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, check=True,
-                           capture_output=True, text=True).stdout.strip()
+    found, city = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, check=True,
+                                 capture_output=True, text=True).stdout.split()
     assert Path(found) == site / "citystd" / "indicators"
+    assert city == "420600"  # the register loads from the installed package
 
 
 def test_python_dash_m_runs_the_cli() -> None:

@@ -276,9 +276,9 @@ def test_every_builtin_framework_makes_a_template_the_reader_reads(tmp_path: Pat
     for fid, fw in lib.frameworks.items():
         path = tmp_path / f"{fid}.xlsx"
         path.write_bytes(build_xlsx(lib, fw, lang="zh", years=[2023], cities=["示范市"]))
-        from citystd.engine.derive import vocabulary
+        from citystd.io.vocabulary import Vocabulary
 
-        data = read_city_data(path, vocabulary(lib))
+        data = read_city_data(path, Vocabulary.from_library(lib))
         assert data.source.layout == "template"
         assert list(data.values.columns) == [r.id for r in template_rows(lib, fw)], fid
         assert data.diagnostics == [], fid

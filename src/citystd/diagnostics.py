@@ -59,12 +59,16 @@ RULES: dict[str, Rule] = {
         _r("S104", "schema.missing-translation", "missing zh or en text", "缺少中文或英文文本"),
         _r("S105", "schema.invalid-id", "id does not match ^[a-z][a-z0-9_]*$", "标识符不符合 ^[a-z][a-z0-9_]*$"),
         _r("S106", "schema.invalid-value", "value not allowed here", "取值不被允许"),
+        _r("S107", "schema.unit-code", "unit code is not a unit", "单位代码不是可识别的单位"),
         # R: references between objects
         _r("R201", "ref.duplicate-id", "id defined more than once", "标识符重复定义"),
         _r("R202", "ref.unknown-domain", "indicator refers to an unknown domain", "指标引用了未知领域"),
         _r("R203", "ref.unknown-variable", "formula uses an unknown variable", "公式使用了未知变量"),
         _r("R204", "ref.unknown-indicator", "framework refers to an unknown indicator", "框架引用了未知指标"),
         _r("R205", "ref.cycle", "indicators depend on each other in a cycle", "指标之间存在循环依赖"),
+        _r("R206", "ref.scope-mismatch", "ratio of quantities measured over different areas",
+           "比值的分子与分母统计范围不同"),
+        _r("R207", "ref.ambiguous-alias", "alias names another item of the same scope", "别名指向同一统计范围的其他项"),
         # F: formulas
         _r("F301", "formula.syntax", "formula cannot be parsed", "公式无法解析"),
         _r("F302", "formula.function", "unknown function or wrong number of arguments", "未知函数或参数个数错误"),
@@ -86,11 +90,16 @@ RULES: dict[str, Rule] = {
         _r("T507", "pipeline.parameter-value", "invalid parameter value", "流程参数取值无效"),
         _r("T508", "framework.override", "override for an indicator the framework does not use", "覆盖项针对框架未使用的指标"),
         _r("T509", "framework.duplicate-indicator", "indicator appears twice in a tree", "指标在树中出现两次"),
+        _r("T520", "pipeline.unknown-level", "aggregate `levels` names a level the tree does not have",
+           "aggregate 的 `levels` 指定了指标树中不存在的层级"),
+        _r("T521", "pipeline.target-count", "target importances do not number the node's children",
+           "目标重要性的个数与节点的子节点数不符"),
         _r("T540", "framework.reserved-id", "node id reserved for the overall score", "节点标识符保留给综合得分"),
         # W: advisories (warnings; --strict makes them errors)
         _r("W601", "library.unused-indicator", "indicator used by no framework", "指标未被任何框架使用", W),
         _r("W602", "source.no-clause", "source without a clause", "来源未注明条款", W),
         _r("W603", "library.unused-variable", "variable used by no formula", "变量未被任何公式使用", W),
+        _r("W610", "unit.not-machine-readable", "unit is not machine-readable", "单位无法被机器识别", W),
         # D: city data files (readers and data checks)
         _r("D701", "data.unreadable", "data file cannot be read", "数据文件无法读取"),
         _r("D702", "data.no-city-column", "no column identifies the cities", "找不到标识城市的列"),
@@ -108,6 +117,18 @@ RULES: dict[str, Rule] = {
         _r("D714", "data.year-jump", "suspicious jump between years", "年度间数值异常跳变", W),
         _r("D715", "data.unit-scale", "value looks off by a power of ten", "数值疑似量级（单位）错误", W),
         _r("D716", "data.missing-value", "a value the framework needs is empty", "框架所需的数值为空", W),
+        _r("D730", "data.year-inferred", "the year of a table was taken from its title or folder",
+           "表格年份取自标题或文件夹名", W),
+        _r("D731", "data.unit-mismatch", "a column's unit cannot be converted to the variable's unit",
+           "数据列的单位无法换算为变量的单位"),
+        _r("D732", "data.formula-without-value", "formula cells without a saved value", "公式单元格没有保存计算结果", W),
+        _r("D733", "data.percent-sign", "a percent sign in a column not measured in %", "非百分比数据列中出现百分号", W),
+        _r("D734", "data.conflict", "two inputs give different values for the same city, year and variable",
+           "两个输入对同一城市、年份、变量给出不同数值"),
+        _r("D735", "data.variant-column", "two versions of one series (published and interpolated)",
+           "同一序列有两个版本（原始值与插值）", W),
+        _r("D736", "data.nothing-matched", "no column of the file matches the library", "文件中没有任何列与指标库匹配"),
+        _r("D737", "data.unknown-city", "city name not found in the register, or ambiguous", "城市名称未在名录中找到或有歧义", W),
         # E: methods of the scoring engine
         _r("E801", "method.undefined", "method undefined for this data", "该方法对此数据无定义"),
         _r("E802", "method.nonpositive", "geometric/harmonic aggregation needs positive values", "几何/调和平均需要正值"),
@@ -117,6 +138,9 @@ RULES: dict[str, Rule] = {
         _r("E806", "method.no-goalposts", "indicator has no goalposts", "指标没有目标值区间（goalposts）"),
         _r("E807", "method.no-thresholds", "indicator has no thresholds", "指标没有评级阈值"),
         _r("E809", "method.screened", "unit dropped by screening", "单元被筛除", W),
+        _r("E810", "method.no-reference", "reference unit not among the units scored", "参照单元不在参与评分的单元中"),
+        _r("E811", "method.importance-not-reached", "optimised weights do not reach the target importances",
+           "优化权重未能达到目标重要性", W),
         # A: audit / uncertainty (the `uncertainty` section and `citystd audit`)
         _r("A001", "uncertainty.shape", "uncertain input of an unknown kind or shape", "不确定输入的类型或格式无法识别"),
         _r("A002", "uncertainty.duplicate-name", "two uncertain inputs share a name", "两个不确定输入同名"),
@@ -150,6 +174,8 @@ RULES: dict[str, Rule] = {
         _r("U905", "usage.newer-results", "results written by a newer citystd", "结果由更新版本的 citystd 生成", W),
         _r("U906", "usage.incomparable-results", "results scored by different frameworks or pipelines",
            "两份结果的评价框架或计算流程不同"),
+        _r("U920", "usage.no-data-files", "a folder holds no data files", "文件夹中没有数据文件"),
+        _r("U921", "usage.bad-choice", "--prefer or --column names nothing in the input", "--prefer 或 --column 指向的内容不在输入中"),
         _r("U930", "usage.missing-extra", "an optional dependency is not installed", "未安装可选依赖"),
     ]
 }
@@ -169,7 +195,7 @@ class Location:
         if self.file is None:
             return "<input>"
         if self.sheet is not None or self.cell is not None:
-            where = f"{self.sheet}!{self.cell}" if self.sheet else (self.cell or "")
+            where = (f"{self.sheet}!{self.cell}" if self.cell else self.sheet) if self.sheet else (self.cell or "")
             return f"{self.file} › {where}" if where else self.file
         if self.line is None:
             return self.file
@@ -196,6 +222,8 @@ class Diagnostic:
     location: Location = field(default_factory=Location)
     hint: Msg | None = None
     severity: Severity | None = None  # None: the rule's default
+    more: int = 0  # > 0: this entry stands for that many further findings of its rule, not listed
+    about: str | None = None  # the variable or indicator a data finding concerns (not shown)
 
     @property
     def rule(self) -> Rule:
@@ -226,7 +254,25 @@ class Diagnostic:
         }
         if loc.sheet is not None or loc.cell is not None:
             out["sheet"], out["cell"] = loc.sheet, loc.cell
+        if self.more:
+            out["more"] = self.more
         return out
+
+    @property
+    def weight(self) -> int:
+        """How many findings this entry counts for: 1, or ``more`` for a summary of findings not listed."""
+        return self.more or 1
+
+
+def count(diagnostics: Iterable[Diagnostic]) -> tuple[int, int]:
+    """(errors, warnings), a summary entry counting for the findings it stands for."""
+    e = w = 0
+    for d in diagnostics:
+        if d.level is Severity.ERROR:
+            e += d.weight
+        else:
+            w += d.weight
+    return e, w
 
 
 def did_you_mean(word: str, candidates: Iterable[str], n: int = 1) -> list[str]:

@@ -242,3 +242,24 @@ def test_counts_equal_a_plain_histogram(reps: int, nodes: int, units: int, resol
     want = np.bincount(flat.ravel(), minlength=stats.counts.size).reshape(stats.counts.shape)
     np.testing.assert_array_equal(stats.counts, want)
     np.testing.assert_array_equal(stats.total, ranks.sum(axis=0))
+
+
+def test_batched_path_follows_per_node_rules(asem) -> None:  # type: ignore[no-untyped-def]
+    """Per-node rules (power mean at the root, coverage and fill at level 1, a geometric node) in the
+    batched aggregation give the engine's scores."""
+    from dataclasses import replace
+
+    from citystd.engine.pipeline import vary
+
+    # without imputation and screening, so that node scores are missing and the level-1 fill works
+    no_impute = replace(asem.spec, steps=tuple((n, p) for n, p in asem.spec.steps if n not in ("impute", "screen")))
+    conn = next(n.id for n in asem.spec.nodes if n.id.lower() == "conn")
+    spec = vary(no_impute, ["normalise.range=[1, 100]",
+                            f"aggregate.nodes={{root: {{method: power, p: 0.5}}, {conn}: geometric}}",
+                            "aggregate.levels={1: {min_coverage: 0.9, fill: mean}}"])
+    a = audit(spec, asem.values, asem.attributes, [], Options(n=4))
+    s = run(spec, asem.values, asem.attributes)
+    plan = TreePlan.of(spec)
+    want = s.nodes[list(plan.node_ids)].to_numpy(dtype=float).T
+    assert any(r.action == "filled:mean" for r in s.records.itertuples())  # the level-1 fill did something
+    np.testing.assert_allclose(a.nominal_scores, want, rtol=0, atol=1e-10)

@@ -6,7 +6,7 @@ import pytest
 from engine_testing import TOL, cross_section, panel
 
 from citystd.diagnostics import CitystdError
-from citystd.engine.aggregate import aggregate, fill_scores, outranking
+from citystd.engine.aggregate import aggregate, dominance, fill_scores, outranking
 
 
 def _one_row(values: list[float | None]) -> pd.DataFrame:
@@ -151,3 +151,65 @@ def test_fill_scores_mean_and_group_mean() -> None:
     by = pd.Series(["n", "n", "n", "s", None], index=s.index)
     filled, _ = fill_scores(s, "group_mean", by)
     assert filled.iloc[2] == 15.0 and np.isnan(filled.iloc[4])
+
+
+# ---------------------------------------------------------------- power mean, outranking, dominance
+
+
+@pytest.mark.parametrize(("p", "key"), [(2, "a_genmean_p2"), (1, "a_amean"), (0, "a_gmean"), (-1, "a_hmean")])
+def test_power_mean_matches_coinr(oracle: dict, p: float, key: str) -> None:
+    # COINr's a_genmean(x, w, p = 2); p = 1, 0, −1 are its arithmetic, geometric, harmonic means
+    got = aggregate(_one_row(oracle["input_v"]), oracle["input_w"], "power", p=p).iloc[0]
+    assert abs(got - oracle[key]) < TOL
+
+
+def test_power_mean_by_hand() -> None:
+    # (20, 80), equal weights: p = 2 → √((400 + 6400)/2) = √3400; p = 0.5 → ((√20 + √80)/2)² = 45;
+    # p = −2 → ((1/400 + 1/6400)/2)^(−½) = √(12800/17); weights (3, 1), p = 2 → √((3·400 + 6400)/4) = √1900
+    two = pd.DataFrame({"a": [20.0], "b": [80.0]})
+    assert aggregate(two, method="power", p=2).iloc[0] == pytest.approx(np.sqrt(3400), rel=1e-14)
+    assert aggregate(two, method="power", p=0.5).iloc[0] == pytest.approx(45, rel=1e-14)
+    assert aggregate(two, method="power", p=-2).iloc[0] == pytest.approx(np.sqrt(12800 / 17), rel=1e-14)
+    assert aggregate(two, [3, 1], method="power", p=2).iloc[0] == pytest.approx(np.sqrt(1900), rel=1e-14)
+    # a missing child is dropped and the weights renormalised, as for the other means
+    three = pd.DataFrame({"a": [20.0], "b": [np.nan], "c": [80.0]})
+    assert aggregate(three, method="power", p=2).iloc[0] == pytest.approx(np.sqrt(3400), rel=1e-14)
+
+
+def test_power_mean_domain_errors() -> None:
+    x = pd.DataFrame({"a": [10.0, 0.0, -5.0], "b": [20.0, 5.0, 5.0]}, index=["A", "B", "C"])
+    with pytest.raises(CitystdError) as exc:
+        aggregate(x, method="power", p=-1, node="n")
+    assert exc.value.diagnostic.code == "E802" and "B, C" in exc.value.diagnostic.message.en
+    with pytest.raises(CitystdError) as exc:
+        aggregate(x, method="power", p=2, node="n")
+    assert exc.value.diagnostic.code == "E802" and "units: C" in exc.value.diagnostic.message.en
+    assert aggregate(x, method="power", p=1).tolist() == [15, 2.5, 0]  # p = 1: any values
+    with pytest.raises(CitystdError):
+        aggregate(x, method="power")  # no exponent
+
+
+def test_outranking_row_sums_match_coinr(oracle: dict) -> None:
+    x = pd.DataFrame(oracle["copeland_input"])
+    got = aggregate(x, oracle["copeland_w"], "outranking")
+    np.testing.assert_allclose(got.to_numpy(), np.array(oracle["outrank_matrix"]).sum(axis=1), atol=TOL)
+
+
+def test_outranking_by_hand() -> None:
+    # Aston (80, 60, 70), Brindle (70, 70, 60), Carrow (60, 90, 50), equal weights:
+    # o(A,B) = 2/3, o(A,C) = 2/3 → 4/3; o(B,A) = 1/3, o(B,C) = 2/3 → 1; o(C,A) = o(C,B) = 1/3 → 2/3
+    x = pd.DataFrame({"c1": [80.0, 70, 60], "c2": [60.0, 70, 90], "c3": [70.0, 60, 50]}, index=list("ABC"))
+    assert np.allclose(aggregate(x, method="outranking"), [4 / 3, 1, 2 / 3])
+    # each pair shares one unit of weight, so without ties or NA the sums add to n(n − 1)/2
+    assert aggregate(x, method="outranking").sum() == pytest.approx(3)
+
+
+def test_dominance_pairs() -> None:
+    # A beats C on every child: one dominant pair of three
+    x = pd.DataFrame({"c1": [80.0, 70, 60], "c2": [60.0, 70, 50], "c3": [70.0, 60, 50]}, index=list("ABC"))
+    assert dominance(x) == (2, pytest.approx(2 / 3))  # A ≻ C and B ≻ C
+    x.loc["B", "c1"] = 80.0  # a tie on c1: B no longer strictly better than A, still better than C
+    assert dominance(x)[0] == 2
+    x.loc["C", "c3"] = 90.0
+    assert dominance(x) == (0, 0.0)
+    assert dominance(x.iloc[:1])[0] == 0

@@ -19,6 +19,11 @@ NEG = pd.Series({"x": -1})
         ("n_minmax_0_100", "minmax", {}),
         ("n_minmax_1_100", "minmax", {"range": (1, 100)}),
         ("n_dist2max", "minmax", {"range": (0, 1)}),  # 1 − (max − x)/(max − min) is min-max on [0, 1]
+        ("n_dist2max", "dist2max", {"range": (0, 1)}),
+        ("n_scaled_0_200_x100", "scaled", {"bounds": (0, 200)}),  # (x − 0)/(200 − 0)·100
+        # COINr's iref = 3 is the third unit, u02; COINr's cap_max defaults to FALSE, citystd's cap to true
+        ("n_dist2ref_iref3", "dist2ref", {"ref": "u02", "cap": False, "range": (0, 1)}),
+        ("n_dist2ref_iref3_cap", "dist2ref", {"ref": "u02", "range": (0, 1)}),
         ("Normalise_numeric_minmax_dirneg", "minmax", {"direction": NEG}),
         ("n_zscore", "zscore", {}),
         ("n_zscore_10_2", "zscore", {"mean": 10, "sd": 2}),
@@ -165,3 +170,81 @@ def test_input_not_mutated() -> None:
     copy = data.copy()
     normalise(data, "minmax", direction=NEG)
     pd.testing.assert_frame_equal(data, copy)
+
+
+# ---------------------------------------------------------------- dist2max, dist2ref, scaled
+
+
+def test_dist2max_by_hand() -> None:
+    # (2, 4, 10): 1 − (10 − x)/8 → 0, 0.25, 1; lower is better: x̃ = −x, max −2, min −10 → 1, 0.75, 0
+    data = cross_section({"x": [2, 4, 10, None]})
+    assert_close(normalise(data, "dist2max")[0]["x"], [0, 25, 100, None])
+    assert_close(normalise(data, "dist2max", direction=NEG)[0]["x"], [100, 75, 0, None])
+    out, diags = normalise(cross_section({"x": [3, 3]}), "dist2max")
+    assert out["x"].isna().all() and [d.code for d in diags] == ["E801"]
+
+
+def test_dist2ref_modes_by_hand() -> None:
+    # reference B = 8; min 2. range: 1 − (8 − x)/(8 − 2): A 4 → 1/3, C 11 → 1.5 (capped 1), D 2 → 0
+    data = cross_section({"x": [4, 8, 11, 2]}, ["A", "B", "C", "D"])
+    out, diags = normalise(data, "dist2ref", ref="B")
+    assert_close(out["x"], [100 / 3, 100, 100, 0]) and diags == []
+    assert_close(normalise(data, "dist2ref", ref="B", cap=False)[0]["x"], [100 / 3, 100, 150, 0])
+    # ratio x/8: 0.5, 1, 1.375, 0.25; difference x − 8 in the indicator's units
+    assert_close(normalise(data, "dist2ref", ref="B", ref_mode="ratio", cap=False)[0]["x"], [50, 100, 137.5, 25])
+    assert_close(normalise(data, "dist2ref", ref="B", ref_mode="ratio", range=(0, 1))[0]["x"], [0.5, 1, 1, 0.25])
+    assert_close(normalise(data, "dist2ref", ref="B", ref_mode="difference")[0]["x"], [-4, 0, 3, -6])
+
+
+def test_dist2ref_lower_is_better() -> None:
+    # PM2.5, lower is better, the twin city B has 20: ratio r/x = 20/40 = 0.5 for A, 20/10 = 2 → capped 1
+    data = cross_section({"pm25": [40, 20, 10]}, ["A", "B", "C"])
+    lower = pd.Series({"pm25": "lower"})
+    assert_close(normalise(data, "dist2ref", direction=lower, ref="B", ref_mode="ratio")[0]["pm25"], [50, 100, 100])
+    # difference x̃ − r̃ = −x + 20: A −20 (worse by 20 µg/m³), C +10
+    assert_close(normalise(data, "dist2ref", direction=lower, ref="B", ref_mode="difference")[0]["pm25"],
+                 [-20, 0, 10])
+    # range: x̃ = −x, min x̃ = −40 (A); 1 − (−20 − x̃)/(−20 + 40): A 0, B 1, C 1.5 → 1
+    assert_close(normalise(data, "dist2ref", direction=lower, ref="B")[0]["pm25"], [0, 100, 100])
+
+
+def test_dist2ref_uses_the_reference_of_the_same_year() -> None:
+    data = panel({("A", 2022): {"x": 5}, ("B", 2022): {"x": 10}, ("A", 2023): {"x": 9}, ("B", 2023): {"x": 12}})
+    out, _ = normalise(data, "dist2ref", ref="B", ref_mode="ratio")
+    assert_close(out["x"], [50, 100, 75, 100])
+    # pooled: min over both years (5), the reference still of the row's own year
+    out, _ = normalise(data, "dist2ref", ref="B", pooled=True, cap=False)
+    assert_close(out["x"], [0, 100, 400 / 7, 100])
+
+
+def test_dist2ref_undefined_cases() -> None:
+    data = cross_section({"x": [4, None, 6], "y": [2, 1, 3]}, ["A", "B", "C"])
+    out, diags = normalise(data, "dist2ref", ref="B")
+    # x: the reference has no value; y: the reference is at the minimum
+    assert out.isna().all().all() and [d.code for d in diags] == ["E801", "E801"]
+    out, diags = normalise(cross_section({"x": [4, -2, 6]}, ["A", "B", "C"]), "dist2ref", ref="B", ref_mode="ratio")
+    assert out["x"].isna().all() and "reference" in diags[0].message.en
+    target = pd.Series({"x": "target"})
+    _, diags = normalise(cross_section({"x": [4, 2]}, ["A", "B"]), "dist2ref", ref="B", ref_mode="ratio",
+                         direction=target, targets=pd.Series({"x": 3.0}))
+    assert [d.code for d in diags] == ["E801"]
+
+
+def test_dist2ref_unknown_reference_is_e810_with_a_hint() -> None:
+    with pytest.raises(CitystdError) as exc:
+        normalise(cross_section({"x": [1, 2]}, ["Hangzhou", "Ningbo"]), "dist2ref", ref="Hangzou")
+    d = exc.value.diagnostic
+    assert d.code == "E810" and "Hangzou" in d.message.en and d.hint is not None and "Hangzhou" in d.hint.en
+
+
+def test_scaled_by_hand() -> None:
+    # bounds [0, 50]: higher (x − 0)/50, lower (50 − x)/50; not clipped (COINr's n_scaled)
+    data = cross_section({"x": [10, 25, 60, None]})
+    assert_close(normalise(data, "scaled", bounds=(0, 50))[0]["x"], [20, 50, 120, None])
+    assert_close(normalise(data, "scaled", bounds=(0, 50), direction=NEG)[0]["x"], [80, 50, -20, None])
+    assert_close(normalise(data, "scaled", bounds=(0, 50), range=(1, 11))[0]["x"], [3, 6, 13, None])
+    _, diags = normalise(data, "scaled", bounds=(0, 50), direction=pd.Series({"x": "target"}),
+                         targets=pd.Series({"x": 20.0}))
+    assert [d.code for d in diags] == ["E801"]
+    with pytest.raises(CitystdError):
+        normalise(data, "scaled")

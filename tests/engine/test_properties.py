@@ -25,7 +25,8 @@ TH_LOW = pd.DataFrame({"green": [-50.0], "yellow": [50.0], "orange": [200.0]}, i
 TARGET = pd.Series({"x": 600.0})
 TARGET_LOW = pd.Series({"x": -600.0})
 
-MONOTONE = ["minmax", "zscore", "goalposts", "distance_to_target", "rank", "borda", "percentile_rank", "tiers"]
+MONOTONE = ["minmax", "zscore", "goalposts", "distance_to_target", "rank", "borda", "percentile_rank", "tiers",
+            "dist2max", "dist2ref", "scaled"]
 
 
 def _kwargs(method: str, sign: int) -> dict:
@@ -36,6 +37,10 @@ def _kwargs(method: str, sign: int) -> dict:
         kw["thresholds"] = TH if sign > 0 else TH_LOW
     if method == "distance_to_target":
         kw["targets"] = TARGET if sign > 0 else TARGET_LOW
+    if method == "dist2ref":
+        kw["ref"] = "u00"  # the first unit; monotone in the other units' values
+    if method == "scaled":
+        kw["bounds"] = (-100.0, 300.0)
     return kw
 
 
@@ -49,6 +54,8 @@ def _kwargs(method: str, sign: int) -> dict:
 )
 def test_improving_a_value_never_lowers_its_score(values: list[float], method: str, sign: int, pick: int, step: float) -> None:
     i = pick % len(values)
+    if method == "dist2ref":
+        i = 1 + pick % (len(values) - 1)  # improving the reference itself moves the yardstick
     better = list(values)
     better[i] += sign * step  # better in the indicator's own direction
     kw = _kwargs(method, sign)
@@ -97,17 +104,19 @@ def test_normalise_is_row_order_invariant(values: list[float], method: str, seed
 @settings(max_examples=40, deadline=None)
 @given(
     rows=st.lists(st.lists(grid, min_size=3, max_size=3), min_size=2, max_size=12),
-    method=st.sampled_from(["arithmetic", "median", "copeland", "topsis"]),
+    method=st.sampled_from(["arithmetic", "median", "copeland", "topsis", "outranking", "power"]),
     seed=st.integers(0, 2**32 - 1),
 )
 def test_aggregate_and_rank_are_row_order_invariant(rows: list[list[float]], method: str, seed: int) -> None:
     x = cross_section({c: [r[j] for r in rows] for j, c in enumerate("abc")})
     perm = np.random.default_rng(seed).permutation(len(rows))
+    if method == "power":
+        x = x.abs()
     try:
-        out = aggregate(x, [1, 2, 3], method)
+        out = aggregate(x, [1, 2, 3], method, p=1.5)
     except CitystdError:  # TOPSIS on all-constant children is reported as an error: skip
         assume(False)
-    shuffled = aggregate(x.iloc[perm], [1, 2, 3], method)
+    shuffled = aggregate(x.iloc[perm], [1, 2, 3], method, p=1.5)
     np.testing.assert_allclose(shuffled.to_numpy(), out.to_numpy()[perm], atol=1e-9)
     r = rank(out)
     assert rank(out.iloc[perm]).tolist() == r.iloc[perm].tolist()
@@ -148,3 +157,69 @@ def test_treat_is_row_order_invariant(values: list[float], seed: int) -> None:
     out, _ = treat(data)
     shuffled, _ = treat(data.iloc[perm])
     np.testing.assert_allclose(shuffled["x"].to_numpy(), out["x"].to_numpy()[perm], rtol=1e-12)
+
+
+# ---------------------------------------------------------------- power mean, dist2max, dist2ref, scaled
+
+positive = st.integers(min_value=1, max_value=8000).map(lambda i: i / 8)
+exponent = st.sampled_from([-3.0, -1.0, -0.5, 0.0, 0.5, 1.0, 2.0, 3.0])
+
+
+@settings(max_examples=60, deadline=None)
+@given(values=st.lists(positive, min_size=2, max_size=6), weights=st.lists(st.integers(1, 5), min_size=6, max_size=6),
+       p=exponent, q=exponent)
+def test_power_mean_is_monotone_in_p(values: list[float], weights: list[int], p: float, q: float) -> None:
+    x = pd.DataFrame([values])
+    w = weights[: len(values)]
+    lo, hi = sorted((p, q))
+    m_lo = aggregate(x, w, "power", p=lo).iloc[0]
+    m_hi = aggregate(x, w, "power", p=hi).iloc[0]
+    assert m_lo <= m_hi * (1 + 1e-12)
+    assert min(values) * (1 - 1e-12) <= m_lo and m_hi <= max(values) * (1 + 1e-12)  # a mean
+
+
+@settings(max_examples=60, deadline=None)
+@given(values=st.lists(positive, min_size=2, max_size=6), p=exponent, pick=st.integers(min_value=0),
+       step=positive, scale=st.sampled_from([0.25, 2.0, 10.0]))
+def test_power_mean_monotone_in_each_input_and_homogeneous(values: list[float], p: float, pick: int, step: float,
+                                                           scale: float) -> None:
+    x = pd.DataFrame([values])
+    base = aggregate(x, method="power", p=p).iloc[0]
+    up = list(values)
+    up[pick % len(values)] += step
+    assert aggregate(pd.DataFrame([up]), method="power", p=p).iloc[0] >= base * (1 - 1e-12)
+    assert np.isclose(aggregate(x * scale, method="power", p=p).iloc[0], scale * base, rtol=1e-12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(values=column, scale=st.sampled_from([0.5, 2.0, 4.0, 10.0]), shift=st.integers(-100, 100),
+       sign=st.sampled_from([1, -1]))
+def test_dist2max_and_scaled_are_invariant_to_a_change_of_units(values: list[float], scale: float, shift: int,
+                                                               sign: int) -> None:
+    # a linear change of units (x → a·x + b, a > 0) applied to the data and to the bounds changes nothing
+    x = np.array(values)
+    kw = {"direction": pd.Series({"x": sign})}
+    out, d1 = normalise(cross_section({"x": values}), "dist2max", **kw)
+    moved, _ = normalise(cross_section({"x": (x * scale + shift).tolist()}), "dist2max", **kw)
+    assume(not d1)
+    np.testing.assert_allclose(moved["x"].to_numpy(), out["x"].to_numpy(), atol=1e-9)
+    out, _ = normalise(cross_section({"x": values}), "scaled", bounds=(-100, 300), **kw)
+    moved, _ = normalise(cross_section({"x": (x * scale + shift).tolist()}), "scaled",
+                         bounds=(-100 * scale + shift, 300 * scale + shift), **kw)
+    np.testing.assert_allclose(moved["x"].to_numpy(), out["x"].to_numpy(), atol=1e-9)
+
+
+@settings(max_examples=40, deadline=None)
+@given(values=st.lists(positive, min_size=2, max_size=15), mode=st.sampled_from(["range", "ratio", "difference"]),
+       seed=st.integers(0, 2**32 - 1), scale=st.sampled_from([0.5, 3.0]))
+def test_dist2ref_is_row_order_invariant_and_ratio_is_scale_free(values: list[float], mode: str, seed: int,
+                                                                scale: float) -> None:
+    data = cross_section({"x": values})
+    out, _ = normalise(data, "dist2ref", ref="u01", ref_mode=mode, cap=False)
+    perm = np.random.default_rng(seed).permutation(len(values))
+    shuffled, _ = normalise(data.iloc[perm], "dist2ref", ref="u01", ref_mode=mode, cap=False)
+    np.testing.assert_allclose(shuffled["x"].to_numpy(), out["x"].to_numpy()[perm], atol=1e-9)
+    if mode == "ratio":
+        scaled, _ = normalise(data * scale, "dist2ref", ref="u01", ref_mode=mode)
+        capped, _ = normalise(data, "dist2ref", ref="u01", ref_mode=mode)
+        np.testing.assert_allclose(scaled["x"].to_numpy(), capped["x"].to_numpy(), rtol=1e-12)

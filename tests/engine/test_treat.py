@@ -6,7 +6,7 @@ import pytest
 from engine_testing import assert_close, cross_section, panel, vec
 
 from citystd.engine.stats import skew_kurt
-from citystd.engine.treat import treat
+from citystd.engine.treat import boxcox, treat
 
 
 def test_winsorise_default_matches_coinr(oracle: dict) -> None:
@@ -126,3 +126,29 @@ def test_constant_and_short_columns_are_left_alone() -> None:
     out, records = treat(data)
     assert records.empty
     pd.testing.assert_frame_equal(out, data)
+
+
+def test_boxcox_matches_coinr(oracle: dict) -> None:
+    # COINr's boxcox(x, lambda = 0.5) with its default makepos = TRUE: shifted to start at 1
+    x = vec(oracle["input_x"])[:, None]
+    assert_close(boxcox(x, 0.5)[:, 0], oracle["boxcox_l0.5"])
+
+
+def test_boxcox_fallback_by_hand() -> None:
+    # x = 1…10, 30, 100 fails; winmax 0 → Box-Cox of the original values, shifted by 1 − min = 0:
+    # λ = 0.5: 2(√x − 1): 1 → 0, 4 → 2, 100 → 18; λ = 0: ln x; λ = 2: (x² − 1)/2
+    x = cross_section({"x": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 30, 100]})
+    out, rec = treat(x, winmax=0, fallback="boxcox", boxcox_lambda=0.5)
+    assert_close(out["x"].to_numpy()[[0, 3, 11]], [0, 2, 18])
+    assert set(rec["action"]) == {"boxcox"} and len(rec) == 12
+    out, _ = treat(x, winmax=0, fallback="boxcox", boxcox_lambda=0)
+    assert_close(out["x"], np.log(x["x"].to_numpy()))
+    # shifted: (−1, 0, …) starts at 1 after x − min + 1
+    shifted = cross_section({"x": [-1, 0, 1, 2, 3, 4, 5, 6, 7, 8, 28, 98]})
+    out, _ = treat(shifted, winmax=0, fallback="boxcox", boxcox_lambda=2)
+    assert_close(out["x"].to_numpy()[[0, 1, 11]], [0, 1.5, (100**2 - 1) / 2])
+
+
+def test_boxcox_fallback_needs_lambda() -> None:
+    with pytest.raises(Exception, match="λ"):
+        treat(cross_section({"x": [1, 2, 3]}), fallback="boxcox")

@@ -42,8 +42,8 @@ def test_misspelt_header_did_you_mean(write_text, vocab) -> None:
     unknown = {d.message.en.split('"')[1]: d for d in data.diagnostics if d.code == "D703"}
     assert set(unknown) == {"PM2", "5x", "Populaton"}  # numeric unknown columns; "tier" is an attribute
     pop = unknown["Populaton"]
-    assert pop.hint is not None and pop.hint.en == "did you mean 'Population'?"
-    assert pop.hint.zh == "是否应为 'Population'？"
+    assert pop.hint is not None and pop.hint.en == "did you mean 'Population' (pop)?"  # names the id
+    assert pop.hint.zh == "是否应为 'Population'（pop）？"
     assert pop.location == Location("d.csv", line=1)
     assert pop.level.value == "warning"
     assert list(data.attributes.columns) == ["PM2", "5x", "Populaton", "tier"]

@@ -53,7 +53,10 @@ EXPECTED: dict[str, list[tuple[str, str, int | None, int | None]]] = {
         ("R203", "R203_unknown_variable.yaml", 9, 29),  # populaton
     ],
     "R204_unknown_indicator.yaml": [("R204", "R204_unknown_indicator.yaml", 10, 23)],
+    "R204_normalise_indicator.yaml": [("R204", "R204_normalise_indicator.yaml", 10, 11)],
     "R205_cycle.yaml": [("R205", "R205_cycle.yaml", 9, 14)],
+    "R206_scope_mismatch.yaml": [("R206", "R206_scope_mismatch.yaml", 18, 14)],  # not the declared one
+    "R207_ambiguous_alias.yaml": [("R207", "R207_ambiguous_alias.yaml", 11, 15)],  # pop twice; 常住人口数 scopes differ
     "S101_comma_in_text.yaml": [("S101", "S101_comma_in_text.yaml", 4, 35)],
     "S101_unknown_key.yaml": [("S101", "S101_unknown_key.yaml", 10, 5)],
     "S101_unknown_top_key.yaml": [("S101", "S101_unknown_top_key.yaml", 2, 1)],
@@ -62,6 +65,7 @@ EXPECTED: dict[str, list[tuple[str, str, int | None, int | None]]] = {
     "S104_missing_translation.yaml": [("S104", "S104_missing_translation.yaml", 5, 7)],
     "S105_invalid_id.yaml": [("S105", "S105_invalid_id.yaml", 3, 9)],
     "S106_invalid_direction.yaml": [("S106", "S106_invalid_direction.yaml", 8, 16)],
+    "S107_unit_code.yaml": [("S107", "S107_unit_code.yaml", 5, 34)],
     "T501_duplicate_node.yaml": [("T501", "T501_duplicate_node.yaml", 10, 15)],
     "T502_empty_node.yaml": [("T502", "T502_empty_node.yaml", 11, 7)],
     "T503_negative_weight.yaml": [("T503", "T503_negative_weight.yaml", 9, 15)],
@@ -73,12 +77,16 @@ EXPECTED: dict[str, list[tuple[str, str, int | None, int | None]]] = {
         ("T507", "T507_parameter_value.yaml", 7, 30),  # min_coverage 1.5
         ("T507", "T507_parameter_value.yaml", 8, 15),  # group_mean without by
     ],
+    "T507_aggregate_node_rule.yaml": [("T507", "T507_aggregate_node_rule.yaml", 10, 11)],
     "T508_override_unused.yaml": [("T508", "T508_override_unused.yaml", 9, 5)],
     "T509_duplicate_indicator.yaml": [("T509", "T509_duplicate_indicator.yaml", 8, 19)],
+    "T520_unknown_level.yaml": [("T520", "T520_unknown_level.yaml", 7, 48)],
+    "T521_target_count.yaml": [("T521", "T521_target_count.yaml", 7, 52)],
     "T540_reserved_node_id.yaml": [("T540", "T540_reserved_node_id.yaml", 7, 11)],
     "W601_unused_indicator.yaml": [("W601", "W601_unused_indicator.yaml", 3, 9)],
     "W602_source_no_clause.yaml": [("W602", "W602_source_no_clause.yaml", 10, 9)],
     "W603_unused_variable.yaml": [("W603", "W603_unused_variable.yaml", 3, 9)],
+    "W610_unit_not_machine_readable.yaml": [("W610", "W610_unit_not_machine_readable.yaml", 5, 11)],
     "Y001_syntax.yaml": [("Y001", "Y001_syntax.yaml", 5, 1)],
     "Y002_duplicate_key.yaml": [("Y002", "Y002_duplicate_key.yaml", 5, 5)],
     "Y003_unquoted_clause.yaml": [("Y003", "Y003_unquoted_clause.yaml", 11, 17)],

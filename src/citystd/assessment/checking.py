@@ -28,7 +28,7 @@ from typing import Any
 
 import pandas as pd
 
-from citystd.diagnostics import Diagnostic, Severity
+from citystd.diagnostics import Diagnostic, Location, Msg, Severity
 from citystd.library.load import Library
 from citystd.library.models import Framework
 
@@ -82,8 +82,24 @@ class DomainCompleteness:
 
 
 @dataclass
+class CityCompleteness:
+    """What can be computed for one city in one year."""
+
+    city: str
+    code: str | None
+    year: int | None
+    computable: int  # indicators of the framework with a value
+    of: int  # indicators of the framework
+    missing: list[str]  # the indicators without a value
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"city": self.city, "code": self.code, "year": self.year, "computable": self.computable,
+                "of": self.of, "missing": list(self.missing)}
+
+
+@dataclass
 class CheckReport:
-    """Everything ``citystd check`` found in one file."""
+    """Everything ``citystd check`` found in its input (one file, or several files and folders)."""
 
     file: str
     sha256: str
@@ -95,6 +111,10 @@ class CheckReport:
     domains: list[DomainCompleteness]
     overall: DomainCompleteness
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    per_city: list[CityCompleteness] = field(default_factory=list)
+    sources: dict[str, list[str]] = field(default_factory=dict)  # missing column → where it is published
+    input: dict[str, Any] = field(default_factory=dict)
+    columns: list[dict[str, Any]] = field(default_factory=list)  # how each column was read
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -102,26 +122,34 @@ class CheckReport:
 
     def to_dict(self, lang: str = "en") -> dict[str, Any]:
         from citystd import __version__
+        from citystd.diagnostics import count
 
-        n_err = len(self.errors)
+        n_err, n_warn = count(self.diagnostics)
         return {
             "citystd_version": __version__,
             "file": self.file, "sha256": self.sha256, "layout": self.layout,
+            "input": self.input,
             "framework": self.framework,
             "cities": len(self.cities), "years": self.years,
-            "errors": n_err, "warnings": len(self.diagnostics) - n_err,
+            "errors": n_err, "warnings": n_warn,
             "completeness": {
                 "overall": self.overall.to_dict(),
                 "domains": [d.to_dict() for d in self.domains],
-                "indicators": [i.to_dict() for i in self.indicators],
+                "indicators": [{**i.to_dict(), "sources": {c: self.sources.get(c, []) for c in i.missing_columns}}
+                               for i in self.indicators],
+                "cities": [c.to_dict() for c in self.per_city],
             },
+            "columns": self.columns,
             "diagnostics": [d.to_dict(lang) for d in self.diagnostics],
         }
 
 
-def check_file(data: Path, lib: Library, fw: Framework, *, jump_factor: float | None = 3.0,
-               sheet: str | None = None, layout: str = "auto", id_column: str | None = None) -> CheckReport:
-    """Read ``data`` and run every check for framework ``fw`` (see the module docs)."""
+def check_file(data: Any, lib: Library, fw: Framework, *, jump_factor: float | None = 3.0,
+               sheet: str | None = None, layout: str = "auto", id_column: str | None = None,
+               year: int | None = None, choose: Mapping[str, str] | None = None,
+               prefer: Sequence[Path | str] = ()) -> CheckReport:
+    """Read ``data`` (a file, a folder or several) and run every check for framework ``fw`` (see
+    the module docs)."""
     from citystd.assessment.datachecks import (
         check_city_data,
         check_missing_values,
@@ -129,16 +157,15 @@ def check_file(data: Path, lib: Library, fw: Framework, *, jump_factor: float | 
         check_ranges,
         ratio_scale,
     )
-    from citystd.assessment.prepare import _derived_range_findings, required_columns
-    from citystd.engine.derive import derive, needs, vocabulary
+    from citystd.assessment.prepare import _derived_range_findings, input_info, read_data, required_columns
+    from citystd.engine.derive import derive, needs
     from citystd.engine.pipeline import build_spec
-    from citystd.io import read_city_data
     from citystd.library.models import unit_text
 
     spec = build_spec(lib, fw)
     plan = needs(lib, spec.indicators)
-    city = read_city_data(data, vocabulary(lib, plan), sheet=sheet, layout=layout,  # type: ignore[arg-type]
-                          id_column=id_column)
+    city = read_data(data, lib, plan, sheet=sheet, layout=layout, id_column=id_column, year=year, choose=choose,
+                     prefer=prefer)
     file = city.source.file
     diags: list[Diagnostic] = list(city.diagnostics)
     present = set(city.values.columns)
@@ -175,9 +202,45 @@ def check_file(data: Path, lib: Library, fw: Framework, *, jump_factor: float | 
 
     lacking = {**missing_needed, **{d: [d] for d in plan.direct if d not in present}}
     inds, domains, overall = completeness(spec, lib, values, lacking)
+    if not values.notna().any().any():
+        diags.append(Diagnostic("D711", Msg("no indicator of the framework can be computed from this data",
+                                            "无法从这些数据计算框架中的任何指标"), Location(file),
+                                Msg("fill in the values (a template's input cells), or check that the columns are "
+                                    "the framework's variables (docs/data.md)",
+                                    "请填写数值（模板的填报单元格），或确认列是框架所需的变量（见 docs/data.md）")))
     fw_info = {"id": fw.id, "version": fw.version, "name": fw.name.model_dump(), "sha256": spec.sha256()}
+    codes = city.codes if city.codes is not None else None
+    sources = {c: _published(lib, c) for c in lacking}
+    columns = [info.to_dict() for info in city.columns.values()]
     return CheckReport(file, city.source.sha256, city.source.layout, fw_info, city.units, city.years, inds, domains,
-                       overall, diags)
+                       overall, diags, per_city(spec, values, codes), sources, input_info(city), columns)
+
+
+def _published(lib: Library, item_id: str) -> list[str]:
+    """Where a variable or indicator is published (``中国城市统计年鉴 2-1 常住人口 全市（万人）``)."""
+    item = lib.variables.get(item_id) or lib.indicators.get(item_id)
+    pubs = getattr(item, "published_in", []) if item is not None else []
+    return [" ".join(x for x in (p.publication, p.table, p.column) if x) for p in pubs]
+
+
+def per_city(spec: Any, values: pd.DataFrame, codes: pd.Series | None) -> list[CityCompleteness]:
+    """For every city and year: how many of the framework's indicators have a value, and which not."""
+    import numpy as np
+
+    inds = list(spec.indicators)
+    have = values.reindex(columns=inds).notna().to_numpy()
+    units = values.index.get_level_values("unit")
+    years = values.index.get_level_values("year")
+    cols = np.asarray(inds, dtype=object)
+    out = []
+    for r in range(len(values)):  # one entry per city-year of the report (building output, not computing)
+        u = str(units[r])
+        code = codes.get(u) if codes is not None and len(codes) else None
+        y = years[r]
+        out.append(CityCompleteness(u, None if code is None or code != code else str(code),
+                                    None if pd.isna(y) else int(y), int(have[r].sum()), len(inds),
+                                    cols[~have[r]].tolist()))
+    return out
 
 
 def completeness(spec: Any, lib: Library, values: pd.DataFrame,

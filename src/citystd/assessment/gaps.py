@@ -40,12 +40,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from citystd.library.pipeline import AggregateParams, NodeAggregation, NormaliseParams
+
 #: more cities than this in the results and no ``--compare-with``: a benchmark, not an
 #: assessment; ``gaps`` is then left empty (docs/results.md).
 MAX_CITIES = 100
 #: normalisation methods whose scores have no upper end: the year's best score is the maximum
 UNBOUNDED = ("zscore", "rank", "borda")
-ROW_WISE = ("arithmetic", "geometric", "harmonic", "median")
+ROW_WISE = ("arithmetic", "geometric", "harmonic", "power", "median")
 TOP = 3
 
 
@@ -97,23 +99,28 @@ def compute(spec: Any, scores: Any, units: Sequence[str],
     inds = list(spec.indicators)
     norm = _step(scores.steps_run, "normalise")
     agg = _step(scores.steps_run, "aggregate")
-    method = norm.get("method", "goalposts")
+    norm_params = NormaliseParams.model_validate(norm)
+    per_ind = [norm_params.for_indicator(c) for c in inds]  # metadata: one spec per indicator
+    unbounded = np.array([q.method in UNBOUNDED or (q.method == "dist2ref" and q.ref_mode == "difference")
+                          for q in per_ind], dtype=bool)
+    uppers = {float(q.range[1]) for q in per_ind}
+    # the overall maximum is stated only when every score has the same upper end
+    overall_max = uppers.pop() if len(uppers) == 1 and not unbounded.any() else None
     sc = scores.scores[inds]
-    if method in UNBOUNDED:
+    top = np.tile(np.array([float(q.range[1]) for q in per_ind]), (len(rows), 1))
+    if unbounded.any():
         codes = pd.factorize(pd.Series(yv).fillna(-1))[0]
         best = sc.groupby(codes).transform("max").to_numpy(dtype=float)
-        top = best[rows]
-    else:
-        top = np.full((len(rows), len(inds)), float(norm.get("range", (0.0, 100.0))[1]))
+        top[:, unbounded] = best[rows][:, unbounded]
     base = sc.to_numpy(dtype=float)[rows]
     gap_points = np.where(np.isnan(base), np.nan, np.maximum(top - base, 0.0))
     weights = scores.weights.reindex(inds).to_numpy(dtype=float)
 
     by_id = {n.id: n for n in spec.nodes}
-    node_methods = {n.id: _node_method(agg, n) for n in spec.nodes}
-    exact = all(m in ROW_WISE for m in node_methods.values())
+    node_rules = {n.id: _node_rule(agg, n) for n in spec.nodes}
+    exact = all(r.method in ROW_WISE for r in node_rules.values())
     base_nodes = scores.nodes.iloc[rows]
-    tree = _Tree(spec, scores.node_weights, node_methods, float(agg.get("min_coverage", 0.0)))
+    tree = _Tree(spec, scores.node_weights, node_rules)
     raised_all = np.where(np.isnan(base), np.nan, np.maximum(base, top))
     top_nodes = [c for c in by_id[ROOT].children if c in by_id]
     leaves = {t: [c for c in by_id[t].leaves if c in sc.columns] for t in top_nodes}
@@ -143,7 +150,6 @@ def compute(spec: Any, scores: Any, units: Sequence[str],
     # every number as a Python float or None, once, column-wise
     val_l, base_l, gp_l, pts_l = (_pyfloats(a) for a in (values, base, gap_points, points))
     weight_l = _pyfloats(weights)
-    top_l = _pyfloats(top)
     out = []
     for k, r in enumerate(rows):
         unit = str(all_units[r])
@@ -171,7 +177,7 @@ def compute(spec: Any, scores: Any, units: Sequence[str],
         rank, of = mine.get(ROOT) or rank_of[ROOT][k]
         out.append({
             "city": unit, "year": year, "score": node_score[ROOT][k], "rank": rank, "of": of,
-            "max": top_l[k][0] if method not in UNBOUNDED else None, "exact": bool(exact),
+            "max": overall_max, "exact": bool(exact),
             "priorities": [inds[j] for j in order],
             "missing": [ind for j, ind in enumerate(inds) if val_l[k][j] is None],
             "domains": domains,
@@ -202,28 +208,24 @@ def _ranks_of(scores: Any, nodes: Sequence[str], rows: Sequence[int]) -> dict[st
     return out
 
 
-def _node_method(agg: Mapping[str, Any], node: Any) -> str:
+def _node_rule(agg: Mapping[str, Any], node: Any) -> NodeAggregation:
     from citystd.engine.pipeline import ROOT
 
-    label = "root" if node.id == ROOT else node.id
-    nodes = agg.get("nodes") or {}
-    levels = agg.get("levels") or {}
-    lv = levels.get(node.level) or levels.get(str(node.level))
-    return nodes.get(label) or nodes.get(node.id) or lv or agg.get("method", "arithmetic")
+    params = AggregateParams.model_validate(agg) if agg else AggregateParams()
+    return params.rule(node.id, node.level, "root" if node.id == ROOT else node.id)
 
 
 class _Tree:
     """Re-aggregation of the tree for a few rows, with the run's weights and methods."""
 
-    def __init__(self, spec: Any, node_weights: Mapping[str, Mapping[str, float]], methods: Mapping[str, str],
-                 min_coverage: float) -> None:
+    def __init__(self, spec: Any, node_weights: Mapping[str, Mapping[str, float]],
+                 rules: Mapping[str, NodeAggregation]) -> None:
         from citystd.engine.pipeline import ROOT
 
         self.nodes = list(spec.nodes)  # bottom-up
         self.node_ids = {n.id for n in self.nodes}
         self.inds = list(spec.indicators)
-        self.methods = methods
-        self.min_coverage = min_coverage
+        self.rules = rules
         self.weights = {n.id: np.array([node_weights.get("root" if n.id == ROOT else n.id, {}).get(c, 0.0)
                                         for c in n.children]) for n in self.nodes}
         self.below: dict[str, set[str]] = {}
@@ -267,8 +269,9 @@ class _Tree:
                                     index=index[np.tile(np.arange(n_rows), len(touching))],
                                     columns=list(node.children))
             label = "root" if node.id == ROOT else node.id
-            scored = aggregate(children, self.weights[node.id], self.methods[node.id],  # type: ignore[arg-type]
-                               self.min_coverage, node=label).to_numpy(dtype=float)
+            rule = self.rules[node.id]
+            scored = aggregate(children, self.weights[node.id], rule.method, rule.min_coverage, node=label,
+                               p=rule.p).to_numpy(dtype=float)
             done[node.id] = ({v: k for k, v in enumerate(touching)}, scored.reshape(len(touching), n_rows))
         return done[ROOT][1]
 

@@ -42,13 +42,14 @@ from citystd.library.models import Framework
 from citystd.library.rules import RESERVED_NODE as OVERALL
 
 #: methods that score a city on its own terms (its score does not depend on the other cities)
-SET_FREE = {"normalise": ("goalposts", "tiers"), "weights": ("manual", "equal", "ahp"),
-            "impute": ("latest", "linear"), "aggregate": ("arithmetic", "geometric", "harmonic", "median")}
+SET_FREE = {"normalise": ("goalposts", "tiers", "scaled"), "weights": ("manual", "equal", "ahp"),
+            "impute": ("latest", "linear"),
+            "aggregate": ("arithmetic", "geometric", "harmonic", "power", "median")}
 
 
-def score_with_peers(data: Path, peers: Path, lib: Library, fw: Framework, spec: Any, *, sheet: str | None = None,
+def score_with_peers(data: Any, peers: Path, lib: Library, fw: Framework, spec: Any, *, sheet: str | None = None,
                      layout: str = "auto", id_column: str | None = None, keep_going: bool = False, lang: str = "en",
-                     progress: Callable[[str], None] | None = None) -> Any:
+                     progress: Callable[[str], None] | None = None, **read: Any) -> Any:
     """Score ``data`` with the peers of ``peers`` (see the module docs); an Outcome of citystd.assessment.results."""
     from citystd.assessment.prepare import prepare
     from citystd.assessment.results import Outcome, Results
@@ -61,7 +62,7 @@ def score_with_peers(data: Path, peers: Path, lib: Library, fw: Framework, spec:
     if saved is not None:
         refuse_incomparable(saved, spec, str(peers))
     prep = prepare(data, lib, fw, spec, sheet=sheet, layout=layout, id_column=id_column, keep_going=keep_going,
-                   progress=step)
+                   progress=step, **read)
     diags = list(prep.diagnostics)
     assessed = list(prep.city.units)
     if saved is None:
@@ -81,7 +82,8 @@ def score_with_peers(data: Path, peers: Path, lib: Library, fw: Framework, spec:
     step("score")
     scores = run(spec, values, attrs)
     diags += scores.diagnostics
-    results = Results(spec, scores, lib, input_info=prep.input_info, issues=diags, lang=lang)
+    codes = {**(other.codes if saved is None else {}), **prep.codes}
+    results = Results(spec, scores, lib, input_info=prep.input_info, issues=diags, lang=lang, codes=codes)
     nodes = [n for n in spec.node(ROOT).children if any(x.id == n for x in spec.nodes)]
     mine = _rows_from_scores(scores, [ROOT, *nodes], set(assessed))
     theirs = _rows_from_doc(saved, nodes) if saved is not None else \
@@ -118,6 +120,8 @@ def load_results(path: Path) -> dict[str, Any]:
 
 def set_dependent_steps(spec: Any) -> list[str]:
     """The pipeline steps of ``spec`` whose result for one city depends on the other cities scored."""
+    from citystd.engine.pipeline import ROOT
+
     out = []
     steps = list(spec.steps)
     if not any(name == "normalise" for name, _ in steps):
@@ -127,15 +131,21 @@ def set_dependent_steps(spec: Any) -> list[str]:
             continue
         if name == "treat":
             out.append(f"treat: {params.method}")
-        elif name in ("normalise", "weights", "impute") and params.method not in SET_FREE[name]:
+        elif name == "normalise":
+            own = [q.method for q in (params.indicators or {}).values() if q.method]
+            bad = sorted({m for m in (params.method, *own) if m not in SET_FREE[name]})
+            if bad:
+                out.append("normalise: " + ", ".join(bad))
+        elif name in ("weights", "impute") and params.method not in SET_FREE[name]:
             out.append(f"{name}: {params.method}")
         elif name == "aggregate":
-            methods = {params.method, *(params.levels or {}).values(), *(params.nodes or {}).values()}
-            bad = sorted(m for m in methods if m not in SET_FREE["aggregate"])
+            rules = [params.rule(n.id, n.level, "root" if n.id == ROOT else n.id) for n in spec.nodes]
+            bad = sorted({r.method for r in rules} - set(SET_FREE["aggregate"]))
             if bad:
                 out.append("aggregate: " + ", ".join(bad))
-            if params.fill:
-                out.append(f"aggregate: fill {params.fill}")
+            fills = sorted({r.fill for r in rules if r.fill})
+            if fills:
+                out.append("aggregate: fill " + ", ".join(fills))
     return out
 
 

@@ -1,8 +1,10 @@
-"""One data file read, checked (D7xx) and derived: what every scoring path starts from."""
+"""The data read (one file, or several files and folders as one data set), checked (D7xx) and
+derived: what every scoring path starts from."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,24 +25,53 @@ class Prepared:
 
     @property
     def input_info(self) -> dict[str, Any]:
-        src = self.city.source
-        return {"file": src.file, "sha256": src.sha256, "sheet": src.sheet, "layout": src.layout}
+        return input_info(self.city)
+
+    @property
+    def codes(self) -> dict[str, str]:
+        """The 6-digit division code of each city that has one."""
+        codes = self.city.codes
+        return {} if codes is None else {str(u): str(c) for u, c in codes.items() if c is not None and c == c}
 
 
-def prepare(data: Path, lib: Library, fw: Framework, spec: Any, *, sheet: str | None = None, layout: str = "auto",
-            id_column: str | None = None, keep_going: bool = False,
+def input_info(city: Any) -> dict[str, Any]:
+    """The ``input`` of results and check reports: the data set, and each file it was read from."""
+    src = city.source
+    return {"file": src.file, "sha256": src.sha256, "sheet": src.sheet, "layout": src.layout,
+            "dialect": src.dialect, "sources": [s.to_dict() for s in city.sources]}
+
+
+Paths = Path | str | Sequence[Path | str]
+
+
+def read_data(data: Paths, lib: Library, plan: Any, *, sheet: str | None = None, layout: str = "auto",
+              id_column: str | None = None, year: int | None = None, choose: Mapping[str, str] | None = None,
+              prefer: Sequence[Path | str] = ()) -> Any:
+    """Read ``data`` (a file, a folder, or several) with the library's vocabulary (names, aliases,
+    scopes and units), the plan's variables and indicators first."""
+    from citystd.io.inputs import read_inputs
+    from citystd.io.vocabulary import Vocabulary
+
+    paths = [data] if isinstance(data, (str, os.PathLike)) else list(data)
+    vocab = Vocabulary.from_library(lib, [*plan.variables, *plan.order])
+    return read_inputs(paths, vocab, sheet=sheet, layout=layout, id_column=id_column, year=year, choose=choose,
+                       prefer=prefer)
+
+
+def prepare(data: Paths, lib: Library, fw: Framework, spec: Any, *, sheet: str | None = None, layout: str = "auto",
+            id_column: str | None = None, year: int | None = None, choose: Mapping[str, str] | None = None,
+            prefer: Sequence[Path | str] = (), keep_going: bool = False,
             progress: Callable[[str], None] | None = None) -> Prepared:
-    """Read ``data``, check it (D7xx) and derive the indicators of ``spec``."""
+    """Read ``data`` (files and folders, merged), check it (D7xx) and derive the indicators of ``spec``."""
     step = progress or (lambda _stage: None)
     from citystd.assessment.datachecks import check_missing_values, check_missing_variables, check_ranges
-    from citystd.engine.derive import derive, needs, vocabulary
-    from citystd.io import read_city_data
+    from citystd.engine.derive import derive, needs
 
     plan = needs(lib, spec.indicators)
-    vocab = vocabulary(lib, plan)
     step("read")
-    city = read_city_data(data, vocab, sheet=sheet, layout=layout, id_column=id_column)  # type: ignore[arg-type]
-    diags: list[Diagnostic] = list(city.diagnostics)
+    city = read_data(data, lib, plan, sheet=sheet, layout=layout, id_column=id_column, year=year, choose=choose,
+                     prefer=prefer)
+    diags: list[Diagnostic] = unused_cell_findings(city.diagnostics, {*plan.variables, *plan.order}, fw.id)
     present = set(city.values.columns)
     missing_needed = {v: users for v, users in plan.variables.items()
                       if v not in present and not all(u in present for u in users)}
@@ -80,6 +111,22 @@ def prepare(data: Path, lib: Library, fw: Framework, spec: Any, *, sheet: str | 
     if keep_going and derived_ranges:
         values = _blank_out_of_range(values, derived_ranges)
     return Prepared(city, values, diags, False)
+
+
+def unused_cell_findings(diags: Sequence[Diagnostic], needed: set[str], framework: str) -> list[Diagnostic]:
+    """Cell findings (D705 not a number, D706 Excel error, D731 unit, D733 percent sign) about a
+    variable the framework does not use become warnings: they cannot change its scores."""
+    from dataclasses import replace
+
+    out = []
+    for d in diags:
+        if d.code in ("D705", "D706", "D731", "D733") and d.about is not None and d.about not in needed \
+                and d.level is Severity.ERROR:
+            d = replace(d, severity=Severity.WARNING, message=Msg(
+                d.message.en + f" — '{d.about}' is not used by framework '{framework}'",
+                d.message.zh + f"——框架 '{framework}' 不使用 '{d.about}'"))
+        out.append(d)
+    return out
 
 
 def required_columns(plan: Any, present: set[str]) -> dict[str, list[str]]:

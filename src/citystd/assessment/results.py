@@ -24,7 +24,9 @@ from citystd.library.models import unit_text
 
 def _floats(a: Any) -> list[float | None]:
     arr = np.asarray(a, dtype="float64")
-    return [None if math.isnan(v) else v for v in arr.tolist()]
+    out = arr.astype(object)
+    out[np.isnan(arr)] = None
+    return out.tolist()
 
 
 def _ints(s: pd.Series) -> list:
@@ -40,9 +42,10 @@ class Results:
     """The results of one run, rendered on demand: :meth:`doc` (dicts) or :meth:`json_text` (fast)."""
 
     def __init__(self, spec: ScoringSpec, scores: Scores, lib: Library, *, input_info: dict[str, Any],
-                 issues: Sequence[Diagnostic], lang: str = "en") -> None:
+                 issues: Sequence[Diagnostic], lang: str = "en", codes: dict[str, str] | None = None) -> None:
         self.spec, self.scores, self.lib = spec, scores, lib
         self.input_info, self.issues, self.lang = input_info, list(issues), lang
+        self.code_of = dict(codes or {})  # city → 6-digit division code, where known
         self.node_ids = [n.id for n in spec.nodes if n.id != ROOT]
         self.inds = list(spec.indicators)
         idx = scores.nodes.index
@@ -53,6 +56,7 @@ class Results:
         self.order = sorted(range(len(units)), key=lambda r: (years[r] is not None, years[r] or 0,
                                                               root_rank[r] is None, root_rank[r] or 0, units[r]))
         self.units, self.years = units, years
+        self.codes: list[str | None] = [self.code_of.get(u) for u in units]  # per row, like units
 
     def header(self) -> dict[str, Any]:
         spec = self.spec
@@ -102,7 +106,7 @@ class Results:
         out = []
         for r in self.order:  # one entry per city-year: building the document, not computing
             out.append({
-                "city": self.units[r], "year": self.years[r],
+                "city": self.units[r], "code": self.codes[r], "year": self.years[r],
                 "score": c["n_score"][ROOT][r], "rank": c["n_rank"][ROOT][r], "rating": c["n_col"][ROOT][r],
                 "coverage": c["n_cov"][ROOT][r],
                 "nodes": {n: {"score": c["n_score"][n][r], "rank": c["n_rank"][n][r], "rating": c["n_col"][n][r],
@@ -132,7 +136,7 @@ class Results:
         q = orjson.dumps
         node_part = b",".join(q(n) + b':{"score":%s,"rank":%s,"rating":%s,"coverage":%s}' for n in self.node_ids)
         ind_part = b",".join(q(i) + b':{"value":%s,"score":%s,"rank":%s,"rating":%s}' for i in self.inds)
-        template = (b'{"city":%s,"year":%s,"score":%s,"rank":%s,"rating":%s,"coverage":%s,"nodes":{'
+        template = (b'{"city":%s,"code":%s,"year":%s,"score":%s,"rank":%s,"rating":%s,"coverage":%s,"nodes":{'
                     + node_part + b'},"indicators":{' + ind_part + b"}}")
 
         def f(frame: pd.DataFrame, col: str) -> tuple[str, np.ndarray]:
@@ -145,7 +149,9 @@ class Results:
             return "cat", _factorize(frame[col].to_numpy(dtype=object))
 
         years = np.array([np.nan if y is None else float(y) for y in self.years])
-        sources: list[tuple[str, Any]] = [("cat", _factorize(np.array(self.units, dtype=object))), ("int", years),
+        codes = np.array(self.codes, dtype=object)
+        sources: list[tuple[str, Any]] = [("cat", _factorize(np.array(self.units, dtype=object))),
+                                          ("cat", _factorize(codes)), ("int", years),
                                           f(sc.nodes, ROOT), i(sc.node_ranks, ROOT), c(sc.node_colours, ROOT),
                                           f(sc.coverage, ROOT)]
         for n in self.node_ids:
@@ -269,18 +275,13 @@ def _trends(frame: pd.DataFrame | None) -> list[dict[str, Any]]:
     numeric = [c for c in ("cagr", "slope", "progress") if c in f.columns]
     keep = f[numeric].notna().any(axis=1)
     f = f.loc[keep].sort_values(["unit", "indicator"], kind="stable")
-    cols = {c: _floats(f[c].to_numpy(dtype="float64")) for c in numeric}
-    status = [None if pd.isna(v) else str(v) for v in f["status"]] if "status" in f.columns else None
-    out = []
-    units, inds = f["unit"].astype(str).tolist(), f["indicator"].astype(str).tolist()
-    for k, (unit, ind) in enumerate(zip(units, inds, strict=True)):
-        item: dict[str, Any] = {"city": str(unit), "indicator": str(ind)}
-        for c in numeric:
-            item[c] = cols[c][k]
-        if status is not None:
-            item["status"] = status[k]
-        out.append(item)
-    return out
+    keys = ["city", "indicator", *numeric]
+    columns = [f["unit"].astype(str).tolist(), f["indicator"].astype(str).tolist(),
+               *[_floats(f[c].to_numpy(dtype="float64")) for c in numeric]]
+    if "status" in f.columns:
+        keys.append("status")
+        columns.append([None if pd.isna(v) else str(v) for v in f["status"]])
+    return [dict(zip(keys, row, strict=True)) for row in zip(*columns, strict=True)]
 
 
 def dumps(doc: dict[str, Any]) -> bytes:

@@ -541,10 +541,10 @@ def _indicator_sheet(ws: Any, lib: Library, fw: Framework, lang: str) -> None:
     from citystd.engine.pipeline import build_spec
 
     st = _styles()
-    from citystd.library.rules import effective_weights
+    from citystd.library.rules import context_ids, effective_weights
 
     spec = build_spec(lib, fw)
-    weights = effective_weights(fw)
+    weights = effective_weights(fw, context_ids(lib))
     headers = [_t("id", lang), _t("name", lang), _t("other_name", lang), _t("unit", lang), _t("direction", lang),
                _t("formula", lang), _t("worst", lang), _t("best", lang), _t("target", lang), _t("target_year", lang),
                _t("weight", lang)]

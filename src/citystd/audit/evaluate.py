@@ -12,9 +12,9 @@ So:
    S × slots matrix W (nominal weights used × noise multipliers × 0 for an excluded element), and
    every node of the tree is one numpy pass over all S replications — a matrix product
    (units × children) · (children × S) for nodes of indicators, an einsum over (S × units ×
-   children) above (:func:`aggregate_batch`), with the engine's rules (weights renormalised over
-   the children with data, ``min_coverage``, ``fill``); weighted median, Copeland and TOPSIS fall
-   back to the engine's function per replication;
+   children) above (:func:`aggregate_batch`), with the engine's rules, node by node (weights
+   renormalised over the children with data, ``min_coverage``, ``fill``, power means); weighted
+   median, Copeland, outranking and TOPSIS fall back to the engine's function per replication;
 3. ranks of every node are computed for all S replications at once (:func:`~citystd.audit.ranks.sport_ranks`).
 
 Everything a chunk needs is in a :class:`Problem` (plain arrays, picklable), so a chunk runs the
@@ -38,7 +38,7 @@ from citystd.library.uncertainty import OFF, Exclusion, StepInput, WeightNoise, 
 
 #: steps whose result is computed once per distinct choice (aggregate too when weights are data-driven)
 UPSTREAM_STEPS = ("screen", "impute", "treat", "normalise", "weights")
-DATA_DRIVEN = ("entropy", "critic", "pca")
+DATA_DRIVEN = ("entropy", "critic", "pca", "optimised")
 
 
 # ---------------------------------------------------------------------------- the tree as arrays
@@ -281,7 +281,7 @@ def _mm(x: np.ndarray, w: np.ndarray) -> np.ndarray:
 
 
 def node_method(p: AggregateParams, label: str, node_id: str, level: int) -> str:
-    return (p.nodes or {}).get(label) or (p.nodes or {}).get(node_id) or (p.levels or {}).get(level) or p.method
+    return p.rule(node_id, level, label).method
 
 
 def aggregate_batch(plan: TreePlan, scores: np.ndarray, w: np.ndarray, p: AggregateParams, index: pd.Index,
@@ -306,39 +306,49 @@ def aggregate_batch(plan: TreePlan, scores: np.ndarray, w: np.ndarray, p: Aggreg
             x = np.stack([out[:, plan.slot_index[s]] if plan.slot_is_node[s]
                           else np.broadcast_to(scores[:, plan.slot_index[s]], (s_count, units)) for s in kids], axis=-1)
         label = plan.labels[n]
-        method = node_method(p, label, plan.node_ids[n], plan.levels[n])
+        rule = p.rule(plan.node_ids[n], plan.levels[n], label)  # the node's own rule (nodes › levels › step)
+        method, power = rule.method, rule.p
+        if method == "power" and power in (0.0, 1.0):
+            method = "geometric" if power == 0.0 else "arithmetic"  # as the engine computes them
         valid = ~np.isnan(x)
         wpos = (wn > 0).astype(float)
         k = wpos.sum(axis=1)[:, None]
         n_valid = _mm(valid.astype(float), wpos)
-        ok = (n_valid > 0) & (n_valid / np.maximum(k, 1) >= p.min_coverage)
+        ok = (n_valid > 0) & (n_valid / np.maximum(k, 1) >= rule.min_coverage)
         den = _mm(valid.astype(float), wn)
         with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
             if method == "arithmetic":
                 val = _mm(np.where(valid, x, 0.0), wn) / den
-            elif method in ("geometric", "harmonic"):
-                bad = valid & ((x <= 0) if method == "geometric" else (x == 0))
+            elif method in ("geometric", "harmonic", "power"):
+                if method == "power":
+                    bad = valid & ((x < 0) if power > 0 else (x <= 0))  # type: ignore[operator]
+                    need = "≥ 0" if power > 0 else "> 0"  # type: ignore[operator]
+                else:
+                    bad = valid & ((x <= 0) if method == "geometric" else (x == 0))
+                    need = "> 0" if method == "geometric" else "≠ 0"
                 hit = (_mm(bad.astype(float), wpos) > 0) & ok
                 for s in np.flatnonzero(hit.any(axis=1) & ~failed):
                     u = int(np.flatnonzero(hit[s])[0])
-                    need = "> 0" if method == "geometric" else "≠ 0"
                     reasons[s] = f"E802: {method} aggregation at node {label} needs values {need} (unit {index[u][0]})"
                 failed |= hit.any(axis=1)
                 if method == "geometric":
                     val = np.exp(_mm(np.where(valid & (x > 0), np.log(np.where(valid & (x > 0), x, 1.0)), 0.0), wn) / den)
+                elif method == "power":
+                    safe = valid & ~bad
+                    val = (_mm(np.where(safe, np.where(safe, x, 1.0) ** power, 0.0), wn) / den) ** (1.0 / power)  # type: ignore[operator]
                 else:
                     val = den / _mm(np.where(valid & (x != 0), 1.0 / np.where(x != 0, x, 1.0), 0.0), wn)
-            else:  # median, copeland, topsis: the engine's function, one replication at a time
+            else:  # median, copeland, outranking, topsis: the engine's function, one replication at a time
                 cols = [plan.slot_child[s] for s in kids]
                 val = np.empty((s_count, units))
                 for s in range(s_count):
                     xs = x if x.ndim == 2 else x[s]
                     frame = pd.DataFrame(xs, index=index, columns=cols)
-                    val[s] = aggregate(frame, wn[s], method, p.min_coverage, node=label).to_numpy()
+                    val[s] = aggregate(frame, wn[s], method, rule.min_coverage, node=label, p=rule.p).to_numpy()
                 ok = np.ones_like(ok)
         val = np.where(ok, val, np.nan)
-        if p.fill:
-            val = _fill(val, p.fill, groups)
+        if rule.fill:
+            val = _fill(val, rule.fill, groups)
         out[:, n] = val
     out[failed] = np.nan
     return out, failed, reasons

@@ -59,18 +59,21 @@ def size_values(name: str, frames: Sequence[pd.DataFrame], rows: pd.Index) -> np
                 f"--size {name}：数据中没有该列，框架中也没有该指标", hint=suggestion(name, known))
 
 
-def audit_data(data: Path | str | pd.DataFrame, framework: str | Path | None = None,
+def audit_data(data: Path | str | Sequence[Path | str] | pd.DataFrame, framework: str | Path | None = None,
                uncertainty: Path | str | Sequence[Mapping[str, Any]] | None = None, *,
                library: Sequence[Path | str] | None = None, attributes: pd.DataFrame | None = None,
                n: int = 1000, seed: int = 1, sensitivity: bool = True, city: str | None = None,
                size: Sequence[str] = (), year: int | None = None, workers: int | None = None,
                scheduler: str | None = None, bootstrap: int = 1000, sets: Sequence[str] = (),
                sheet: str | None = None, layout: str = "auto", id_column: str | None = None,
+               choose: Mapping[str, str] | None = None, prefer: Sequence[Path | str] = (),
                keep_going: bool = False, executor: Any = None) -> AuditOutcome:
     """Audit a data set against a framework: the one entry point of ``citystd audit`` (and of the
     Python API). Returns the audit document (docs/audit.md), or None with the errors that stopped it.
 
-    - ``data``: a data file (read, checked and derived as ``citystd score`` does), or the
+    - ``data``: data files and folders, one data set (read, merged, checked and derived as
+      ``citystd score`` does: ``sheet``, ``layout``, ``id_column``, ``choose`` (``--column``),
+      ``prefer``; ``year`` is the year audited and the year of tables without one), or the
       indicator values themselves — a DataFrame with one column per indicator of the framework,
       indexed by unit or by (unit, year) — with their unit ``attributes`` (for ``by:`` groups);
     - ``framework``: a built-in framework id (default ``action-plan``) or a framework YAML file;
@@ -110,8 +113,9 @@ def audit_data(data: Path | str | pd.DataFrame, framework: str | Path | None = N
         values, attrs, input_info = _given_values(data, attributes, spec)
         columns: list[pd.DataFrame] = [values, attrs]
     else:
-        prep = prepare(Path(data), lib, fw, spec, layout=layout, sheet=sheet, id_column=id_column,
-                       keep_going=keep_going)
+        paths = [Path(data)] if isinstance(data, (str, Path)) else [Path(p) for p in data]
+        prep = prepare(paths, lib, fw, spec, layout=layout, sheet=sheet, id_column=id_column, year=year,
+                       choose=choose, prefer=list(prefer), keep_going=keep_going)
         diags += prep.diagnostics
         if prep.stop:
             return AuditOutcome(None, diags)

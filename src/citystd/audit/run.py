@@ -177,8 +177,8 @@ def _audit(spec: ScoringSpec, values: pd.DataFrame, attributes: pd.DataFrame | N
     if nominal.scores is None:
         raise error("E801", f"the nominal pipeline fails: {nominal.error}", f"名义流程失败：{nominal.error}")
     groups = None
-    if any(p.fill == "group_mean" for p in aggregates) and attributes is not None:
-        by = next(p.by for p in aggregates if p.fill == "group_mean")
+    if any("group_mean" in p.fills() for p in aggregates) and attributes is not None:
+        by = next(p.by for p in aggregates if "group_mean" in p.fills())
         if by in attributes.columns:
             groups = pd.factorize(attributes[by].reindex(rows), use_na_sentinel=True)[0]
 
@@ -247,9 +247,13 @@ def _coherence(plan: TreePlan, nominal: Upstream, nodes: np.ndarray) -> tuple[li
     eff = _effective(plan, nominal.weights)
     out = []
     for n in range(len(plan.node_ids) - 1, -1, -1):  # root first
-        sl = range(plan.slot_start[n], plan.slot_start[n + 1])
-        kids = np.stack([nodes[plan.slot_index[s]] if plan.slot_is_node[s] else nominal.scores[:, plan.slot_index[s]]
-                         for s in sl], axis=1)
+        columns = {s: nodes[plan.slot_index[s]] if plan.slot_is_node[s] else nominal.scores[:, plan.slot_index[s]]
+                   for s in range(plan.slot_start[n], plan.slot_start[n + 1])}
+        # children never scored (context indicators, nodes holding only them) have nothing to correlate
+        sl = [s for s, col in columns.items() if not np.isnan(col).all()]
+        if not sl:
+            continue
+        kids = np.stack([columns[s] for s in sl], axis=1)
         out.append(node_coherence(plan.labels[n], plan.levels[n], [plan.slot_child[s] for s in sl], kids, nodes[n],
                                   eff.get(plan.node_ids[n], 1.0)))
     return out, eff

@@ -6,7 +6,16 @@ from pathlib import Path
 
 import typer
 
-from citystd.cli.common import EXIT_FAIL, EXIT_OK, handles_errors, lang_option, resolve_lang
+from citystd.cli.common import (
+    EXIT_FAIL,
+    EXIT_OK,
+    column_option,
+    data_arguments,
+    handles_errors,
+    lang_option,
+    prefer_option,
+    resolve_lang,
+)
 
 FORMATS = ("table", "json", "html", "xlsx")
 #: extension of -o → format
@@ -15,7 +24,7 @@ EXTENSIONS = {".json": "json", ".txt": "table", ".html": "html", ".htm": "html",
 
 @handles_errors
 def audit_command(
-    data: Path = typer.Argument(..., help="Data file: .xlsx, .csv or .parquet (wide or long table)."),
+    data: list[Path] = data_arguments(),
     framework: str = typer.Option(None, "--framework", "-f",
                                   help="Built-in framework id (default: action-plan) or a framework YAML file."),
     library: list[Path] = typer.Option(None, "--library", help="Use this library instead of the built-in one."),
@@ -28,7 +37,10 @@ def audit_command(
     city: str = typer.Option(None, "--city", help="Also estimate Sobol indices of this city's rank."),
     size: list[str] = typer.Option(None, "--size", help="Size variable (a data column or indicator, e.g. population) "
                                    "to correlate with every score. Repeatable."),
-    year: int = typer.Option(None, "--year", help="Year audited (default: the latest)."),
+    year: int = typer.Option(None, "--year", help="Year audited (default: the latest), and the year of tables "
+                             "without a year column.", min=1000, max=2999),
+    prefer: list[Path] = prefer_option(),
+    column: list[str] = column_option(),
     workers: int = typer.Option(None, "--workers", help="Worker processes (a local Dask cluster when Dask is "
                                 "installed, else a process pool; default: all cores for large audits)."),
     scheduler: str = typer.Option(None, "--scheduler", help="Dask scheduler address, e.g. tcp://host:8786 "
@@ -44,6 +56,8 @@ def audit_command(
     lang: str | None = lang_option(),
 ) -> None:
     """Audit a composite index: coherence per node, drop-one impacts, rank intervals and Sobol indices.
+
+    Several files and folders are one data set, merged on city and year, as in citystd score.
 
     Exit codes: 0 audited, 1 data, library or uncertainty errors, 2 usage error.
     """
@@ -63,15 +77,22 @@ def audit_command(
     if output is not None:
         _check_output(output, data, uncertainty, lang)
     from citystd.audit.io import audit_data
+    from citystd.cli.common import parse_columns
+    from citystd.library.select import load_framework
 
     err = stderr_console()
-    outcome = audit_data(data, framework, uncertainty, library=list(library) if library else None, n=n, seed=seed,
-                         sensitivity=sensitivity, city=city, size=list(size or []), year=year, workers=workers,
-                         scheduler=scheduler, bootstrap=bootstrap, sets=list(sets or []), sheet=sheet, layout=layout,
-                         id_column=id_column, keep_going=keep_going)
+    choose = None
+    if column:
+        lib, _ = load_framework(framework, list(library) if library else None)
+        choose = parse_columns(column, {**lib.variables, **lib.indicators}, lang)
+    outcome = audit_data(list(data), framework, uncertainty, library=list(library) if library else None, n=n,
+                         seed=seed, sensitivity=sensitivity, city=city, size=list(size or []), year=year,
+                         workers=workers, scheduler=scheduler, bootstrap=bootstrap, sets=list(sets or []), sheet=sheet,
+                         layout=layout, id_column=id_column, choose=choose, prefer=list(prefer or []),
+                         keep_going=keep_going)
     shown = [d for d in outcome.diagnostics if d.level is Severity.ERROR or d.code not in ("E809",)]
     if shown:
-        print_human(shown, lang, err, files=1)
+        print_human(shown, lang, err, files=len(data))
     if outcome.document is None:
         msg = ("audit stopped: fix the errors above" + ("" if keep_going else ", or use --keep-going for data errors")
                if lang == "en" else "审计已停止：请修正上述错误" + ("" if keep_going else "，数据错误可使用 --keep-going"))
@@ -115,11 +136,11 @@ def _format(output: Path | None, fmt: str | None, lang: str) -> str:
     return fmt
 
 
-def _check_output(output: Path, data: Path, uncertainty: Path | None, lang: str) -> None:
+def _check_output(output: Path, data: list[Path], uncertainty: Path | None, lang: str) -> None:
     """Never over an input, a directory or anything but a regular file; the directory must exist."""
     from citystd.cli.common import usage_error
 
-    for src in (data, uncertainty):
+    for src in (*data, uncertainty):
         if src is not None and src.exists() and output.exists() and output.resolve() == src.resolve():
             usage_error(f"-o {output} is an input of this run: choose another file",
                         f"-o {output} 是本次运行的输入文件：请换一个文件", lang)

@@ -170,6 +170,8 @@ def indicators_show(
         ("单位" if zh else "unit", f"{unit_text(ind.unit, 'zh')} / {unit_text(ind.unit, 'en')}"
          if not isinstance(ind.unit, str) else ind.unit),
         ("方向" if zh else "direction", ind.direction),
+        *([("背景指标" if zh else "context", "是：展示但不计分" if zh else "yes: shown, never scored")]
+          if ind.context else []),
         ("定义（中文）" if zh else "definition (zh)", ind.definition.zh),
         ("定义（英文）" if zh else "definition (en)", ind.definition.en),
     ]
@@ -215,6 +217,7 @@ def frameworks_list(
     fws = sorted(lib.frameworks.values(), key=lambda f: f.id)
     if fmt == "json":
         _json([{"id": f.id, "version": f.version, "name": f.name.model_dump(),
+                **({"edition": f.edition.model_dump(exclude_none=True)} if f.edition else {}),
                 "indicators": len(list(iter_leaves(f.tree))),
                 "pipeline": [step_name(s) for s in f.pipeline]} for f in fws])
         return
@@ -235,22 +238,26 @@ def frameworks_show(
     """A framework's tree with the effective weight of every node and indicator."""
     from citystd.library.models import Leaf
     from citystd.library.pipeline import step_name, step_params
+    from citystd.library.rules import context_ids, scoring_weight
     lang, lib = _start(library, fmt, lang)
     fw = lib.frameworks.get(framework)
     if fw is None:
         _unknown("framework", "框架", framework, lib.frameworks, lang)
     weights: dict[str, float] = {}
+    context = context_ids(lib)
 
     def node_dict(items: list, factor: float) -> list[dict[str, Any]]:
-        total = sum(max(i.weight, 0.0) for i in items)
+        own = [scoring_weight(i, context) for i in items]  # context indicators weigh 0
+        total = sum(own)
         out = []
-        for item in items:
-            eff = factor * (max(item.weight, 0.0) / total if total > 0 else 0.0)
+        for item, w in zip(items, own, strict=True):
+            eff = factor * (w / total if total > 0 else 0.0)
             if isinstance(item, Leaf):
                 weights[item.indicator] = weights.get(item.indicator, 0.0) + eff
                 ind = lib.indicators.get(item.indicator)
                 out.append({"indicator": item.indicator, "name": ind.name.model_dump() if ind else None,
-                            "weight": item.weight, "effective_weight": eff})
+                            "weight": item.weight, "effective_weight": eff,
+                            **({"context": True} if item.indicator in context else {})})
             else:
                 out.append({"id": item.id, "name": item.name.model_dump(), "weight": item.weight,
                             "effective_weight": eff, "children": node_dict(item.children, eff)})
@@ -259,6 +266,7 @@ def frameworks_show(
     tree = node_dict(fw.tree, 1.0)
     if fmt == "json":
         _json({"id": fw.id, "version": fw.version, "name": fw.name.model_dump(),
+               **({"edition": fw.edition.model_dump(exclude_none=True)} if fw.edition else {}),
                "pipeline": [{step_name(s): step_params(s).model_dump(mode="json")} for s in fw.pipeline],
                "tree": tree, "effective_weights": weights})
         return
@@ -266,6 +274,8 @@ def frameworks_show(
     def label(entry: dict[str, Any]) -> str:
         name = entry["name"][lang] if entry.get("name") else ""
         key = entry.get("indicator") or entry.get("id")
+        if entry.get("context"):
+            return f"{key}  {name}  [{'背景指标，不计分' if lang == 'zh' else 'context, not scored'}]"
         return f"{key}  {name}  [w {entry['weight']:g} · {entry['effective_weight'] * 100:.2f}%]"
 
     if is_tty():

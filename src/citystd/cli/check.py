@@ -7,7 +7,18 @@ from typing import Any
 
 import typer
 
-from citystd.cli.common import EXIT_FAIL, EXIT_OK, handles_errors, is_tty, lang_option, resolve_lang
+from citystd.cli.common import (
+    EXIT_FAIL,
+    EXIT_OK,
+    column_option,
+    data_arguments,
+    handles_errors,
+    is_tty,
+    lang_option,
+    prefer_option,
+    resolve_lang,
+    year_option,
+)
 
 FORMATS = ("human", "json", "github")
 SHOWN_MISSING = 20  # indicators that cannot be computed, listed by the human format
@@ -15,7 +26,7 @@ SHOWN_MISSING = 20  # indicators that cannot be computed, listed by the human fo
 
 @handles_errors
 def check_command(
-    data: Path = typer.Argument(..., help="Data file: .xlsx (a filled template too), .csv or .parquet."),
+    data: list[Path] = data_arguments(),
     framework: str = typer.Option(None, "--framework", "-f",
                                   help="Built-in framework id (default: action-plan) or a framework YAML file."),
     library: list[Path] = typer.Option(None, "--library", help="Use this library instead of the built-in one."),
@@ -26,6 +37,9 @@ def check_command(
     sheet: str = typer.Option(None, "--sheet", help="Worksheet name (default: the sheet holding the data)."),
     layout: str = typer.Option("auto", "--layout", help="auto | wide | long"),
     id_column: str = typer.Option(None, "--id", help="Column naming the cities (default: found by name)."),
+    year: int = year_option(),
+    prefer: list[Path] = prefer_option(),
+    column: list[str] = column_option(),
     lang: str | None = lang_option(),
 ) -> None:
     """Check a data file for a framework: completeness per domain and indicator, values out of
@@ -34,7 +48,7 @@ def check_command(
     Exit codes: 0 no errors (warnings may be listed), 1 errors found, 2 usage error.
     """
     from citystd.assessment.checking import check_file
-    from citystd.cli.common import stderr_console, usage_error
+    from citystd.cli.common import parse_columns, stderr_console, usage_error
     from citystd.cli.formats import print_human, summary, to_github
     from citystd.library.select import load_framework
 
@@ -49,8 +63,9 @@ def check_command(
         usage_error(f"--jump-factor must be above 1 (or 0 to turn the check off), not {jump_factor:g}",
                     f"--jump-factor 必须大于 1（或为 0 以关闭该检查），而不是 {jump_factor:g}", lang)
     lib, fw = load_framework(framework, list(library) if library else None)
-    report = check_file(data, lib, fw, jump_factor=jump_factor or None, sheet=sheet, layout=layout,
-                        id_column=id_column)
+    choose = parse_columns(column, {**lib.variables, **lib.indicators}, lang)
+    report = check_file(list(data), lib, fw, jump_factor=jump_factor or None, sheet=sheet, layout=layout,
+                        id_column=id_column, year=year, choose=choose, prefer=list(prefer or []))
     err = stderr_console()
     if fmt == "json":
         import json
@@ -111,10 +126,46 @@ def print_completeness(report: Any, lang: str) -> None:
         for ind in none[:SHOWN_MISSING]:
             why = ""
             if ind.missing_columns:
-                listed = ", ".join(ind.missing_columns)
-                why = f" — 缺少：{listed}" if zh else f" — the file has no {listed}"
+                listed = ", ".join(_with_source(c, report.sources.get(c, []), zh) for c in ind.missing_columns)
+                why = f" — 缺少：{listed}" if zh else f" — the data has no {listed}"
             out.print(f"  {escape(ind.id)}  {escape(ind.name['zh' if zh else 'en'])}{escape(why)}")
         if len(none) > SHOWN_MISSING:
             rest = len(none) - SHOWN_MISSING
             out.print(f"  ……另有 {rest} 个（--format json 列出全部）" if zh else
                       f"  … and {rest} more (--format json lists them all)")
+    print_per_city(report, lang)
+
+
+def _with_source(column: str, sources: list[str], zh: bool) -> str:
+    if not sources:
+        return column
+    return f"{column}（见 {sources[0]}）" if zh else f"{column} (published in {sources[0]})"
+
+
+def print_per_city(report: Any, lang: str) -> None:
+    """One line on what each city can be computed: the fewest, the median, the most."""
+    from rich.markup import escape
+
+    from citystd.cli.common import stdout_console
+
+    latest: dict[str, Any] = {}  # each city in its latest year
+    for c in report.per_city:
+        if c.city not in latest or (c.year or 0) >= (latest[c.city].year or 0):
+            latest[c.city] = c
+    rows = list(latest.values())
+    if not rows:
+        return
+    zh = lang == "zh"
+    out = stdout_console()
+    ordered = sorted(rows, key=lambda c: (c.computable, c.city))
+    low, high = ordered[0], ordered[-1]
+    mid = ordered[len(ordered) // 2]
+    of = low.of
+    out.print()
+    if zh:
+        out.print(escape(f"各城市最近一年可计算的指标（共 {of} 个）：最少 {low.computable}（{low.city}），中位数 {mid.computable}，"
+                         f"最多 {high.computable}（{high.city}）；--format json 逐城市列出"))
+    else:
+        out.print(escape(f"Indicators computable per city in its latest year (of {of}): fewest {low.computable} ({low.city}), "
+                         f"median {mid.computable}, most {high.computable} ({high.city}); --format json lists "
+                         "every city"))

@@ -96,3 +96,42 @@ def handles_errors(fn: F) -> F:
 
 def is_tty() -> bool:
     return sys.stdout.isatty()
+
+
+def data_arguments() -> Any:
+    return typer.Argument(..., help="Data: files (.xlsx, .csv, .parquet; wide, long, yearbook tables, panels) and "
+                          "folders of them, merged on city and year.")
+
+
+def year_option() -> Any:
+    return typer.Option(None, "--year", help="Year of tables without a year column (default: from a yearbook's "
+                        "title or folder name, else none).", min=1000, max=2999)
+
+
+def prefer_option() -> Any:
+    return typer.Option(None, "--prefer", help="When two inputs give different values for the same city, year and "
+                        "variable, use this file's or folder's. Repeatable (first wins).")
+
+
+def column_option() -> Any:
+    return typer.Option(None, "--column", help="ID=HEADER: take variable or indicator ID from the column headed "
+                        "HEADER when several columns match it. Repeatable.")
+
+
+def parse_columns(values: list[str] | None, known: Any, lang: str) -> dict[str, str]:
+    """``--column ID=HEADER`` options as a mapping (usage error U921 for a malformed one or an unknown id)."""
+    from citystd.diagnostics import suggestion
+
+    out: dict[str, str] = {}
+    for v in values or []:
+        vid, sep, header = v.partition("=")
+        vid, header = vid.strip(), header.strip()
+        if not sep or not vid or not header:
+            usage_error(f"--column must be ID=HEADER, not '{v}'", f"--column 的格式应为 ID=表头，而不是 '{v}'", lang)
+        if vid not in known:
+            hint = suggestion(vid, list(known))
+            more = f" ({hint.get(lang)})" if hint else ""
+            usage_error(f"--column: '{vid}' is no variable or indicator of the library{more}",
+                        f"--column：'{vid}' 不是指标库中的变量或指标{more}", lang)
+        out[vid] = header
+    return out

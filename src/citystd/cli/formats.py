@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import json
-from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
 from citystd import __version__
-from citystd.diagnostics import RULES, Diagnostic, Severity
+from citystd.diagnostics import RULES, Diagnostic, Severity, count
 
 FORMATS = ("human", "json", "github", "sarif")
 
 
 def summary(diags: Sequence[Diagnostic], files: int, lang: str) -> str:
-    counts = Counter(d.level for d in diags)
-    e, w = counts[Severity.ERROR], counts[Severity.WARNING]
+    e, w = count(diags)
     with_findings = len({d.location.file for d in diags})
     if lang == "zh":
         if not diags:
@@ -39,7 +37,7 @@ def print_human(diags: Sequence[Diagnostic], lang: str, console: Any, *, files: 
             current = loc.file
             console.print(f"[bold underline]{escape(loc.file or '<input>')}[/]")
         if loc.sheet is not None or loc.cell is not None:
-            where = f"{loc.sheet}!{loc.cell}" if loc.sheet else (loc.cell or "")
+            where = (f"{loc.sheet}!{loc.cell}" if loc.cell else loc.sheet) if loc.sheet else (loc.cell or "")
         elif loc.line is not None:
             where = f"{loc.line}:{loc.col}" if loc.col is not None else f"{loc.line}"
         else:
@@ -56,12 +54,12 @@ def print_human(diags: Sequence[Diagnostic], lang: str, console: Any, *, files: 
 
 
 def to_json(diags: Sequence[Diagnostic], lang: str, *, files: int = 0) -> str:
-    counts = Counter(d.level.value for d in diags)
+    errors, warnings = count(diags)
     doc = {
         "citystd_version": __version__,
         "files_checked": files,
-        "errors": counts.get("error", 0),
-        "warnings": counts.get("warning", 0),
+        "errors": errors,
+        "warnings": warnings,
         "diagnostics": [d.to_dict(lang) for d in diags],
     }
     return json.dumps(doc, ensure_ascii=False, indent=2)

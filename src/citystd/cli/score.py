@@ -10,12 +10,22 @@ from typing import Any
 
 import typer
 
-from citystd.cli.common import EXIT_FAIL, EXIT_OK, handles_errors, lang_option, resolve_lang
+from citystd.cli.common import (
+    EXIT_FAIL,
+    EXIT_OK,
+    column_option,
+    data_arguments,
+    handles_errors,
+    lang_option,
+    prefer_option,
+    resolve_lang,
+    year_option,
+)
 
 
 @handles_errors
 def score_command(
-    data: Path = typer.Argument(..., help="Data file: .xlsx, .csv or .parquet (wide or long table)."),
+    data: list[Path] = data_arguments(),
     framework: str = typer.Option(None, "--framework", "-f",
                                   help="Built-in framework id (default: action-plan) or a framework YAML file."),
     library: list[Path] = typer.Option(None, "--library", help="Use this library instead of the built-in one."),
@@ -26,6 +36,9 @@ def score_command(
     sheet: str = typer.Option(None, "--sheet", help="Worksheet name (default: the sheet holding the data)."),
     layout: str = typer.Option("auto", "--layout", help="auto | wide | long"),
     id_column: str = typer.Option(None, "--id", help="Column naming the cities (default: found by name)."),
+    year: int = year_option(),
+    prefer: list[Path] = prefer_option(),
+    column: list[str] = column_option(),
     sets: list[str] = typer.Option(None, "--set", help="Override a pipeline parameter: step.param=value "
                                    "(e.g. --set normalise.method=minmax). Repeatable."),
     keep_going: bool = typer.Option(False, "--keep-going", help="Score even when the data has errors."),
@@ -40,10 +53,11 @@ def score_command(
 ) -> None:
     """Score cities: derive indicators, check, impute, treat, normalise, weight, aggregate, rank, rate.
 
+    Several files and folders are one data set, merged on city and year (docs/data.md).
     Exit codes: 0 scored, 1 data or library errors, 2 usage error.
     """
     from citystd.assessment.scoring import score_file
-    from citystd.cli.common import stderr_console, usage_error
+    from citystd.cli.common import parse_columns, stderr_console, usage_error
     from citystd.cli.formats import print_human
     from citystd.cli.output import check_city, emit, pick_format
     from citystd.diagnostics import Severity
@@ -63,7 +77,9 @@ def score_command(
     with _progress(err, lang) as report:
         report("library")
         lib, fw = load_framework(framework, list(library) if library else None)
-        outcome = score_file(data, lib, fw, sets=list(sets or []), sheet=sheet, layout=layout, id_column=id_column,
+        choose = parse_columns(column, {**lib.variables, **lib.indicators}, lang)
+        outcome = score_file(list(data), lib, fw, sets=list(sets or []), sheet=sheet, layout=layout,
+                             id_column=id_column, year=year, choose=choose, prefer=list(prefer or []),
                              keep_going=keep_going, lang=lang, progress=report, compare_with=compare_with)
     if audited is not None and outcome.results is not None:
         from citystd.assessment.intervals import rank_intervals
@@ -77,7 +93,7 @@ def score_command(
         outcome.diagnostics += found
     shown = [d for d in outcome.diagnostics if d.level is Severity.ERROR or d.code != "E809"]
     if shown:
-        print_human(shown, lang, err, files=1)
+        print_human(shown, lang, err, files=len(data))
     if outcome.results is None:
         msg = ("scoring stopped: fix the data errors above, or use --keep-going" if lang == "en"
                else "评分已停止：请修正上述数据错误，或使用 --keep-going")

@@ -10,12 +10,14 @@ weights renormalised:
 | ``arithmetic`` | Σ wᵢxᵢ / Σ wᵢ |
 | ``geometric`` | exp(Σ wᵢ ln xᵢ / Σ wᵢ); every xᵢ must be > 0, otherwise E802 names the node and units |
 | ``harmonic`` | Σ wᵢ / Σ (wᵢ/xᵢ); every xᵢ must be ≠ 0 (E802) |
+| ``power`` | the generalised mean with exponent p: (Σ wᵢ xᵢ^p / Σ wᵢ)^{1/p}; p = 0 is its limit, the geometric mean; p = 1 is the arithmetic mean (any values); otherwise every xᵢ must be ≥ 0 for p > 0 and > 0 for p ≤ 0 (E802) |
 | ``median`` | weighted median: sort the row's values ascending; the smallest value whose cumulative weight is ≥ ½ Σ wᵢ (within a relative 1e-12, so that rounding of fractional weights cannot move it); with an even number of equal weights this is the lower middle value |
 | ``copeland`` | within each year, w normalised to sum 1 over all children; o_ab = Σ w over children where both a and b have data and a > b, plus ½ Σ w where a = b (NA comparisons add 0 to both o_ab and o_ba); score_a = Σ_{b≠a} sign(o_ab − ½) |
+| ``outranking`` | within each year, o_ab as for ``copeland``; score_a = Σ_{b≠a} o_ab, the row sum of the outranking matrix (COINr's vignette: "the sum of the row values") |
 | ``topsis`` | within each year: v_ij = w_j x_ij; v⁺_j, v⁻_j = max and min of v_ij over the units; D⁺_i = √Σ_j (v_ij − v⁺_j)², D⁻_i = √Σ_j (v_ij − v⁻_j)² over the unit's children with data; C_i = D⁻/(D⁺ + D⁻)·100. (Renormalising a unit's weights over its available children multiplies D⁺ and D⁻ by the same factor, so C does not depend on it.) |
 
-``min_coverage: p``: a row's score is NaN when (#children with data)/(#children) < p; such rows
-also take no part in the Copeland comparisons or in the TOPSIS ideal points.
+``min_coverage: c``: a row's score is NaN when (#children with data)/(#children) < c; such rows
+also take no part in the Copeland and outranking comparisons or in the TOPSIS ideal points.
 
 COINr computes the lower triangle of its outranking matrix as 1 − the upper one; without missing
 values this equals the definition above (which is also what the oracle checks); with missing
@@ -35,7 +37,7 @@ from citystd.diagnostics import error
 from citystd.engine.stats import make_records, section_codes, sections, unit_values, units_text
 from citystd.library.pipeline import AggregateMethod  # the method names are the spec's
 
-_NAME_ZH = {"geometric": "几何平均", "harmonic": "调和平均"}
+_NAME_ZH = {"geometric": "几何平均", "harmonic": "调和平均", "power": "幂平均"}
 _CELLS = 4_000_000  # cells per chunk of the pairwise Copeland comparisons
 
 
@@ -96,6 +98,35 @@ def _copeland(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     return score
 
 
+def _outranking_sum(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    n, k = x.shape
+    score = np.zeros(n)
+    wn = w / w.sum()
+    block = max(1, _CELLS // max(1, n * k))
+    for start in range(0, n, block):  # chunks of rows bound the n × n × k memory
+        sl = slice(start, min(start + block, n))
+        score[sl] = _outrank(x, wn, sl).sum(axis=1)  # the diagonal is 0
+    return score
+
+
+def dominance(
+    children: pd.DataFrame, weights: pd.Series | Sequence[float] | np.ndarray | None = None, node: str = "?"
+) -> tuple[int, float]:
+    """Dominance pairs of one cross-section: ``(count, share of all pairs)``.
+
+    Unit a dominates b when o_ab = 1 (a is strictly better on every child with weight > 0, both
+    having data); n units make n(n − 1)/2 pairs. COINr's ``outrankMatrix`` reports the same
+    (``nDominant``, ``fracDominant``) as a robustness measure: no weighting can reverse the order
+    of a dominant pair.
+    """
+    n = len(children)
+    if n < 2:
+        return 0, float("nan")
+    o = outranking(children, weights, node).to_numpy()
+    count = int(np.sum(np.abs(o - 1.0) <= 1e-12))
+    return count, count / (n * (n - 1) / 2)
+
+
 def _topsis(x: np.ndarray, w: np.ndarray, index: pd.Index, rows: np.ndarray, node: str) -> np.ndarray:
     v = x * (w / w.sum())
     best, worst = np.nanmax(v, axis=0), np.nanmin(v, axis=0)
@@ -119,11 +150,12 @@ def aggregate(
     method: AggregateMethod = "arithmetic",
     min_coverage: float = 0.0,
     node: str = "?",
+    p: float | None = None,
 ) -> pd.Series:
     """The score of node ``node`` for every row of ``children`` (see the module docstring).
 
     ``weights``: a Series indexed by child id, or a sequence aligned to the columns (default
-    equal). Returns a float Series named ``node`` (NaN where no child has data or coverage is
+    equal); ``p``: the exponent of ``power``. Returns a float Series named ``node`` (NaN where no child has data or coverage is
     below ``min_coverage``).
     """
     w_all = _weights(children, weights, node)
@@ -141,11 +173,23 @@ def aggregate(
     wsum = wv.sum(axis=1)
     xz = np.where(valid, x, 0.0)
 
-    if method in ("geometric", "harmonic"):
-        bad = (valid & ((x <= 0) if method == "geometric" else (x == 0))).any(axis=1) & ok
+    if method == "power":
+        if p is None or not np.isfinite(p):
+            raise error("E801", f"power aggregation at node {node} needs a finite exponent p, not {p}",
+                        f"节点 {node} 的幂平均需要有限的指数 p，而不是 {p}")
+        if p == 0:
+            method = "geometric"
+        elif p == 1:
+            method = "arithmetic"
+    if method in ("geometric", "harmonic", "power"):
+        if method == "power":
+            neg = (x < 0) if p > 0 else (x <= 0)  # type: ignore[operator]
+        else:
+            neg = (x <= 0) if method == "geometric" else (x == 0)
+        bad = (valid & neg).any(axis=1) & ok
         if bad.any():
             units = unit_values(children.index)[bad]
-            need_en = "> 0" if method == "geometric" else "≠ 0"
+            need_en = "≥ 0" if method == "power" and p > 0 else ("≠ 0" if method == "harmonic" else "> 0")  # type: ignore[operator]
             raise error(
                 "E802",
                 f"{method} aggregation at node {node} needs values {need_en}; units: {units_text(units)}",
@@ -158,6 +202,8 @@ def aggregate(
             val = np.exp((wv * np.log(np.where(valid, x, 1.0))).sum(axis=1) / wsum)
         elif method == "harmonic":
             val = wsum / (wv / np.where(valid, x, 1.0)).sum(axis=1)
+        elif method == "power":
+            val = ((wv * np.where(valid, x, 1.0) ** p).sum(axis=1) / wsum) ** (1.0 / p)  # type: ignore[operator]
         elif method == "median":
             order = np.argsort(np.where(valid, x, np.inf), axis=1, kind="stable")
             xs = np.take_along_axis(x, order, axis=1)
@@ -165,7 +211,7 @@ def aggregate(
             reach = cw >= 0.5 * wsum[:, None] * (1 - 1e-12)
             first = np.argmax(reach, axis=1)
             val = xs[np.arange(n_rows), first]
-        elif method in ("copeland", "topsis"):
+        elif method in ("copeland", "outranking", "topsis"):
             val = np.full(n_rows, np.nan)
             for rows in sections(children.index):  # one pass per year
                 rows = rows[ok[rows]]
@@ -173,6 +219,8 @@ def aggregate(
                     continue
                 if method == "copeland":
                     val[rows] = _copeland(x[rows], w)
+                elif method == "outranking":
+                    val[rows] = _outranking_sum(x[rows], w)
                 else:
                     val[rows] = _topsis(x[rows], w, children.index, rows, node)
         else:

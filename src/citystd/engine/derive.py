@@ -8,7 +8,7 @@ result from finite inputs) is reported for the row where it happens and leaves t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -117,24 +117,4 @@ def _division_findings(ind_id: str, f: Formula, rows: pd.Index, locate: Locate |
     if len(rows) > MAX_CELL_FINDINGS:
         out.append(Diagnostic("D708", Msg(f"… and {len(rows) - MAX_CELL_FINDINGS} more rows for '{ind_id}'",
                                           f"……指标 '{ind_id}' 另有 {len(rows) - MAX_CELL_FINDINGS} 行"), Location()))
-    return out
-
-
-def vocabulary(lib: Library, plan: Needs | None = None) -> Mapping[str, list[str]]:
-    """Names that may head a data column: every variable and indicator of the library.
-
-    The whole library is recognised, not only what the framework needs, so that a file filled
-    for a larger framework (a template of the whole library) raises no "unknown column" warning
-    for columns another framework would use. ``plan`` only puts its ids first.
-    """
-    out: dict[str, list[str]] = {}
-    first = [*plan.variables, *plan.order] if plan else []
-    for var_id in dict.fromkeys([*[v for v in first if v in lib.variables], *lib.variables]):
-        var = lib.variables[var_id]
-        out[var_id] = [var_id, var.name.zh, var.name.en]
-    for ind_id in dict.fromkeys([*[i for i in first if i in lib.indicators], *lib.indicators]):
-        ind = lib.indicators[ind_id]
-        out[ind_id] = [ind_id, ind.name.zh, ind.name.en]
-    for var_id in plan.variables if plan else []:
-        out.setdefault(var_id, [var_id])  # a formula's name the library does not define
     return out

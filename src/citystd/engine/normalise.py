@@ -18,6 +18,9 @@ all years together when ``pooled``. With ``range = [l, u]`` (default [0, 100]):
 | ``borda`` | rank − 1 |
 | ``percentile_rank`` | (rank − 1)/(n − 1)·(u − l) + l |
 | ``fraction_of_max`` | x̃/max·(u − l) + l (max must be > 0) |
+| ``dist2max`` | 1 − (max − x̃)/(max − min), ·(u − l) + l (COINr's ``n_dist2max``; the same numbers as ``minmax``) |
+| ``dist2ref`` | against the reference unit ``ref`` in the same year, with r̃ its x̃: ``ref_mode: range`` (COINr's ``n_dist2ref``) 1 − (r̃ − x̃)/(r̃ − min), capped at 1 when ``cap``; ``ratio`` x/r for ``higher``, r/x for ``lower`` (r the reference's value), capped at 1 when ``cap``; both ·(u − l) + l. ``difference`` x̃ − r̃ in indicator units (``range`` and ``cap`` unused) |
+| ``scaled`` | with ``bounds`` [a, b] in indicator units: (x − a)/(b − a) for ``higher``, (b − x)/(b − a) for ``lower``, ·(u − l) + l, not clipped (COINr's ``n_scaled``) |
 | ``tiers`` | the indicator's colour (:func:`citystd.engine.rate.colour_levels`: green / yellow / orange / red from its thresholds, in its direction) mapped to ``scores`` = [s_green, s_yellow, s_orange, s_red] on a 0–100 scale, then into the range: l + s/100·(u − l). Default scores [100, 200/3, 100/3, 0] (equal steps: 100, 66.67, 33.33, 0). |
 
 With the default range the methods of the table multiply by 100 as in methods.md.
@@ -25,9 +28,12 @@ With the default range the methods of the table multiply by 100 as in methods.md
 **Undefined cases** are not errors of the whole run: an indicator (in a year) that is constant
 (``minmax``), has sd = 0 or fewer than 2 values (``zscore``), fewer than 2 values
 (``percentile_rank``), a maximum ≤ 0 (``fraction_of_max``), a target equal to its minimum
-(``distance_to_target``) or goalposts with zero width (``goalposts``) gets NaN scores and an E801
+(``distance_to_target``) or goalposts with zero width (``goalposts``), a reference without a value
+or at the minimum (``dist2ref``, ``range``), a reference value ≤ 0 or a ``lower`` value ≤ 0
+(``ratio``), a ``target`` indicator (``ratio``, ``scaled``) gets NaN scores and an E801
 diagnostic naming it; an indicator without any data gets an E804 warning. Missing metadata
-(goalposts E806, targets E805, thresholds E807) raises.
+(goalposts E806, targets E805, thresholds E807) raises, and so does a reference unit that is not
+among the units (E810, with a did-you-mean).
 """
 
 from __future__ import annotations
@@ -37,10 +43,10 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from citystd.diagnostics import Diagnostic, Msg, error
+from citystd.diagnostics import Diagnostic, Msg, error, suggestion
 from citystd.engine.rate import colour_levels
-from citystd.engine.stats import parse_direction, section_codes, target_values, year_values
-from citystd.library.pipeline import NormaliseMethod  # the method names are the spec's
+from citystd.engine.stats import parse_direction, section_codes, target_values, unit_values, year_values
+from citystd.library.pipeline import NormaliseMethod, RefMode  # the method names are the spec's
 
 #: Default tier scores (green, yellow, orange, red) on a 0–100 scale.
 DEFAULT_TIER_SCORES = (100.0, 200.0 / 3.0, 100.0 / 3.0, 0.0)
@@ -52,6 +58,9 @@ _METHOD_ZH = {
     "distance_to_target": "距目标距离标准化",
     "percentile_rank": "百分位排名标准化",
     "fraction_of_max": "最大值比例标准化",
+    "dist2max": "距最大值标准化",
+    "dist2ref": "距参照单元标准化",
+    "scaled": "给定区间缩放",
 }
 
 
@@ -121,12 +130,16 @@ def normalise(
     goalposts: pd.DataFrame | None = None,
     targets: pd.Series | None = None,
     thresholds: pd.DataFrame | None = None,
+    ref: object | None = None,
+    ref_mode: RefMode = "range",
+    bounds: tuple[float, float] | None = None,
 ) -> tuple[pd.DataFrame, list[Diagnostic]]:
     """Normalise every column of ``data`` with ``method``; returns ``(scores, diagnostics)``.
 
     ``direction`` maps indicator id → +1 / −1 / ``"target"`` (default: all +1); ``goalposts`` has
     columns ``worst, best``; ``targets`` maps indicator id → target value; ``thresholds`` has
-    columns ``green, yellow, orange`` (all indexed by indicator id, in indicator units). The
+    columns ``green, yellow, orange`` (all indexed by indicator id, in indicator units);
+    ``ref``/``ref_mode`` serve ``dist2ref``, ``bounds`` = [a, b] serves ``scaled``. The
     formulas are in the module docstring. ``diagnostics`` lists the indicators that could not be
     normalised (E801, scores NaN) or have no data (E804).
     """
@@ -156,6 +169,9 @@ def normalise(
         out[:, bad] = np.nan
         diags += _problem(method, cols, bad[None, :], [None], "has goalposts of zero width", "的目标值区间宽度为零")
         return pd.DataFrame(out, index=data.index, columns=data.columns), diags
+
+    if method == "scaled":
+        return _scaled(data, x, sign, is_target, bounds, lo, span, cols, diags)
 
     if method == "tiers":
         if thresholds is None:
@@ -227,6 +243,13 @@ def normalise(
                 bad = has & (count < 2)
                 out = (r - 1.0) / st.rows(count - 1.0) * span + lo
             why = ("has fewer than 2 values", "少于 2 个值")
+        elif method == "dist2max":
+            mn, mx = st.table("min"), st.table("max")
+            bad = has & (mx == mn)
+            out = (1.0 - (st.rows(mx) - xd) / st.rows(mx - mn)) * span + lo
+            why = ("is constant across units", "在各单元间为常数")
+        elif method == "dist2ref":
+            out, bad, why = _dist2ref(data, x, xd, sign, is_target, st, has, ref, ref_mode, cap, lo, span)
         elif method == "fraction_of_max":
             mx = st.table("max")
             bad = has & (mx <= 0)
@@ -238,3 +261,69 @@ def normalise(
     out[np.isnan(x)] = np.nan
     diags += _problem(method, cols, bad, years, *why)
     return pd.DataFrame(out, index=data.index, columns=data.columns), diags
+
+
+def _scaled(data: pd.DataFrame, x: np.ndarray, sign: np.ndarray, is_target: np.ndarray,
+            bounds: tuple[float, float] | None, lo: float, span: float, cols: list[str],
+            diags: list[Diagnostic]) -> tuple[pd.DataFrame, list[Diagnostic]]:
+    """``scaled``: (x − a)/(b − a) (``higher``) or (b − x)/(b − a) (``lower``), into the range."""
+    if bounds is None:
+        raise error("E801", "scaled needs `bounds: [l, u]` in the indicator's units",
+                    "给定区间缩放需要以指标单位给出 `bounds: [l, u]`")
+    a, b = (float(v) for v in bounds)
+    if not a < b:
+        raise error("E801", f"scaled: bounds must be [l, u] with l < u, not {list(bounds)}",
+                    f"给定区间缩放：bounds 必须满足 l < u，而不是 {list(bounds)}")
+    y = np.where(sign > 0, x - a, b - x) / (b - a)
+    out = y * span + lo
+    out[:, is_target] = np.nan
+    diags += _problem("scaled", cols, is_target[None, :], [None],
+                      "has direction target (scaled needs higher or lower; use goalposts)",
+                      "的方向为 target（给定区间缩放只适用于 higher 或 lower，请使用目标值区间法）")
+    return pd.DataFrame(out, index=data.index, columns=data.columns), diags
+
+
+def _dist2ref(data: pd.DataFrame, x: np.ndarray, xd: np.ndarray, sign: np.ndarray, is_target: np.ndarray,
+              st: _Stats, has: np.ndarray, ref: object | None, mode: str, cap: bool, lo: float,
+              span: float) -> tuple[np.ndarray, np.ndarray, tuple[str, str]]:
+    """``dist2ref`` in its three modes; the reference's values are those of the same year."""
+    units = unit_values(data.index)
+    at_ref = np.asarray(pd.Index(units).astype(str) == str(ref), dtype=bool) if ref is not None \
+        else np.zeros(len(units), dtype=bool)
+    if ref is None or not at_ref.any():
+        shown = "(none)" if ref is None else repr(str(ref))
+        raise error("E810", f"dist2ref: the reference unit {shown} is not among the units scored",
+                    f"距参照单元标准化：参照单元 {shown} 不在参与评分的单元中",
+                    hint=suggestion(str(ref), sorted({str(u) for u in units})) if ref is not None else None)
+    years = section_codes(data.index)  # the reference is compared within its own year, pooled or not
+    n_years = int(years.max()) + 1
+    r_table = np.full((n_years, x.shape[1]), np.nan)
+    rd_table = np.full((n_years, x.shape[1]), np.nan)
+    r_table[years[at_ref]] = x[at_ref]
+    rd_table[years[at_ref]] = xd[at_ref]
+    r, rd = r_table[years], rd_table[years]
+    no_ref = np.isnan(r) & ~np.isnan(x)  # a row whose year has no reference value
+    if mode == "range":
+        mn = st.rows(st.table("min"))
+        y = 1.0 - (rd - xd) / (rd - mn)
+        if cap:
+            y = np.minimum(y, 1.0)
+        out = y * span + lo
+        bad_row = no_ref | (rd == mn)
+        why = ("has no value of the reference unit, or the reference is at the minimum",
+               "没有参照单元的取值，或参照单元处于最小值")
+    elif mode == "ratio":
+        y = np.where(sign > 0, x / r, r / x)
+        if cap:
+            y = np.minimum(y, 1.0)
+        out = y * span + lo
+        bad_row = no_ref | (r <= 0) | ((sign < 0) & (x <= 0)) | is_target[None, :]
+        why = ("has no positive value of the reference unit, non-positive values of a lower-is-better "
+               "indicator, or direction target", "没有参照单元的正值、低优指标出现非正值，或方向为 target")
+    else:
+        out = xd - rd
+        bad_row = no_ref
+        why = ("has no value of the reference unit", "没有参照单元的取值")
+    # a (year, indicator) with any undefined row is undefined as a whole, like the other methods
+    bad = pd.DataFrame(bad_row & ~np.isnan(x)).groupby(st.codes).any().to_numpy() & has
+    return out, bad, why

@@ -33,14 +33,17 @@ from citystd.library.models import Framework, Leaf, Node
 from citystd.library.pipeline import (
     STEPS,
     AggregateParams,
+    NodeAggregation,
     NormaliseParams,
     Params,
     RateParams,
     WeightsParams,
 )
-from citystd.library.rules import effective_bounds
+from citystd.library.rules import context_ids, effective_bounds, scoring_weight
 
 ROOT = "__root__"
+#: optimised weights: the largest |achieved − target| importance share accepted without warning E811
+IMPORTANCE_TOLERANCE = 0.01
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,7 @@ class ScoringSpec:
     nodes: tuple[TreeNode, ...]  # bottom-up; the last one is the root
     steps: tuple[tuple[str, Params], ...]
     definitions: dict[str, Any] = field(default_factory=dict, compare=False)  # for the hash only
+    context: tuple[str, ...] = ()  # context indicators: values shown, never normalised or scored
 
     def node(self, node_id: str) -> TreeNode:
         return next(n for n in self.nodes if n.id == node_id)
@@ -83,6 +87,8 @@ class ScoringSpec:
             "direction": self.direction, "goalposts": self.goalposts, "targets": self.targets,
             "thresholds": self.thresholds, "definitions": self.definitions,
         }
+        if self.context:  # only when there are any, so frameworks without them keep their hash
+            doc["context"] = list(self.context)
         text = json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -93,26 +99,28 @@ def build_spec(lib: Library, fw: Framework, sets: list[str] | None = None) -> Sc
     """The spec of framework ``fw``; ``sets`` are ``step.param=value`` overrides (``--set``)."""
     leaves: list[str] = []
     nodes: list[TreeNode] = []
+    context = context_ids(lib)
 
     def walk(node_id: str, name: dict[str, str], items: list) -> tuple[int, tuple[str, ...], tuple[str, ...]]:
         children, weights, level, below, shown = [], [], 1, [], []
         for item in items:
+            weight = scoring_weight(item, context)  # context indicators weigh 0: shown, not scored
             if isinstance(item, Leaf):
                 children.append(item.indicator)
-                weights.append(item.weight)
+                weights.append(weight)
                 if item.indicator not in leaves:
                     leaves.append(item.indicator)
                 shown.append(item.indicator)
-                if item.weight > 0:
+                if weight > 0:
                     below.append(item.indicator)
             else:
                 assert isinstance(item, Node)
                 lvl, sub, sub_shown = walk(item.id, item.name.model_dump(), item.children)
                 children.append(item.id)
-                weights.append(item.weight)
+                weights.append(weight)
                 level = max(level, lvl + 1)
                 shown.extend(sub_shown)
-                if item.weight > 0:
+                if weight > 0:
                     below.extend(sub)
         scored, all_shown = tuple(dict.fromkeys(below)), tuple(dict.fromkeys(shown))
         nodes.append(TreeNode(node_id, name, tuple(children), tuple(weights), level, scored, all_shown))
@@ -133,11 +141,15 @@ def build_spec(lib: Library, fw: Framework, sets: list[str] | None = None) -> Sc
             targets[ind_id] = (b.target.value, b.target.year)
         if b.thresholds is not None:
             thresholds[ind_id] = (b.thresholds.green, b.thresholds.yellow, b.thresholds.orange)
-        definitions[ind_id] = ind.model_dump(mode="json", include={"formula", "range", "unit"})
+        definition = ind.model_dump(mode="json", include={"formula", "range", "unit"})
+        if isinstance(definition["unit"], dict) and definition["unit"].get("code") is None:
+            definition["unit"].pop("code", None)  # the hash of a unit without a code is what it always was
+        definitions[ind_id] = definition
     steps = [(name, params) for name, params in ((_name(s), _params(s)) for s in fw.pipeline)]
     steps = apply_sets(steps, sets or [])
     return ScoringSpec(fw.id, fw.version, fw.name.model_dump(), tuple(leaves), direction, goalposts, targets,
-                       thresholds, tuple(nodes), tuple(steps), definitions)
+                       thresholds, tuple(nodes), tuple(steps), definitions,
+                       tuple(c for c in leaves if c in context))
 
 
 def _name(step: Any) -> str:
@@ -311,7 +323,7 @@ def run_steps(spec: ScoringSpec, values: pd.DataFrame, attributes: pd.DataFrame 
             records.append(rec.assign(stage="impute" if not normalised else "impute_normalised"))
         elif name == "treat":
             current, rec = treat(current, params.method, params.winmax, params.skew, params.kurtosis,
-                                 params.fallback, tuple(params.percentiles), params.indicators)
+                                 params.fallback, tuple(params.percentiles), params.indicators, params.boxcox_lambda)
             records.append(rec)
         elif name == "normalise":
             current, d = _normalise(spec, current, params)
@@ -328,10 +340,10 @@ def run_steps(spec: ScoringSpec, values: pd.DataFrame, attributes: pd.DataFrame 
                 diags.extend(d)
                 normalised = True
             by = _attribute(attrs, params.by, current.index) if params.by else None
-            node_scores, used, rec, d = _aggregate(spec, current, params, weight_steps, by)
+            node_scores, used, optimised, rec, d = _aggregate(spec, current, params, weight_steps, by)
             records.append(rec)
             diags.extend(d)
-            dump = {**dump, "weights_used": used}
+            dump = {**dump, "weights_used": used, "weights_optimised": optimised}
         elif name == "rate":
             rate = params
         steps_run.append({name: dump})
@@ -348,15 +360,19 @@ def _summarise(spec: ScoringSpec, state: RunState) -> Scores:
     records, dropped, diags, rate, steps_run = state.records, state.dropped, state.diagnostics, state.rate, \
         state.steps_run
     assert node_scores is not None
-    used_weights = next(iter(s["aggregate"]["weights_used"] for s in reversed(steps_run) if "aggregate" in s))
+    last_agg = next(s["aggregate"] for s in reversed(steps_run) if "aggregate" in s)
+    used_weights, optimised = last_agg["weights_used"], last_agg["weights_optimised"]
     eff = _effective(spec, used_weights)
     steps_run = [s for s in steps_run if "weights" not in s]
     w_at = next(i for i, s in enumerate(steps_run) if "aggregate" in s)
     methods = sorted({p.method for p in weight_steps}) or ["manual"]
-    steps_run.insert(w_at, {"weights": {"method": "+".join(methods),
-                                        "effective": {k: eff[k] for k in cols}}})
+    entry: dict[str, Any] = {"method": "+".join(methods), "effective": {k: eff[k] for k in cols}}
+    if optimised:
+        entry["optimised"] = optimised  # per node and child: target and achieved importance, weight
+    steps_run.insert(w_at, {"weights": entry})
     for s in steps_run:
         s.get("aggregate", {}).pop("weights_used", None)
+        s.get("aggregate", {}).pop("weights_optimised", None)
 
     from citystd.engine.rank import rank
 
@@ -382,30 +398,53 @@ def _attribute(attrs: pd.DataFrame, name: str, index: pd.Index) -> pd.Series:
 def _normalise(spec: ScoringSpec, data: pd.DataFrame, p: NormaliseParams) -> tuple[pd.DataFrame, list[Diagnostic]]:
     from citystd.engine.normalise import normalise
 
-    cols = list(data.columns)
+    everything = list(data.columns)
+    cols = [c for c in everything if c not in spec.context]  # context indicators keep no score
+    data = data[cols]
     direction = pd.Series({c: spec.direction[c] for c in cols}, dtype=object)
     gp = pd.DataFrame([spec.goalposts.get(c, (np.nan, np.nan)) for c in cols], index=cols, columns=["worst", "best"])
     targets = pd.Series({c: spec.targets.get(c, (np.nan, None))[0] for c in cols}, dtype="float64")
     th = pd.DataFrame([spec.thresholds.get(c, (np.nan,) * 3) for c in cols], index=cols,
                       columns=["green", "yellow", "orange"])
-    out, diags = normalise(data, p.method, direction=direction, range=tuple(p.range), mean=p.mean, sd=p.sd,
-                           pooled=p.pooled, cap=p.cap, scores=p.scores, goalposts=gp, targets=targets, thresholds=th)
-    if p.method != "goalposts":
+    # indicators with their own spec (COINr's indiv_specs) are normalised in groups of equal specs:
+    # one vectorised call per distinct spec, not per indicator
+    own_specs = p.indicators or {}
+    groups: dict[str, tuple[Any, list[str]]] = {"": (p, [c for c in cols if c not in own_specs])}
+    base = p.for_indicator("")
+    for c in cols:  # in the frame's order, so each group's columns are too
+        if c in own_specs:
+            own = p.for_indicator(c)
+            key = "" if own == base else own.model_dump_json()  # an own spec that changes nothing joins the step's
+            groups.setdefault(key, (own, []))[1].append(c)
+    if not groups[""][1]:
+        del groups[""]
+    parts, diags = [], []
+    for q, group in groups.values():
+        sub = data[group] if len(groups) > 1 else data
+        part, d = normalise(sub, q.method, direction=direction[group], range=tuple(q.range), mean=q.mean, sd=q.sd,
+                            pooled=q.pooled, cap=q.cap, scores=q.scores, goalposts=gp.loc[group],
+                            targets=targets[group], thresholds=th.loc[group], ref=q.ref, ref_mode=q.ref_mode,
+                            bounds=q.bounds)
+        parts.append(part)
+        diags.extend(d)
+    out = parts[0] if len(parts) == 1 else (pd.concat(parts, axis=1)[cols] if parts else data.astype(float))
+    if any(q.method != "goalposts" for q, _ in groups.values()):
         hint = Msg("data-driven normalisation needs several distinct values per indicator; goalposts score a city "
                    "on its own: --set normalise.method=goalposts",
                    "数据驱动的标准化方法需要每个指标有多个不同取值；目标值区间法可单独为一个城市评分："
                    "--set normalise.method=goalposts")
         diags = [replace(d, hint=d.hint or hint) if d.code == "E801" else d for d in diags]
-    return out, diags
+    return out.reindex(columns=everything), diags
 
 
-def _node_weights(spec: ScoringSpec, node: TreeNode, children: pd.DataFrame,
-                  weight_steps: list[WeightsParams]) -> tuple[np.ndarray, list[Diagnostic]]:
+def _node_weights(spec: ScoringSpec, node: TreeNode, children: pd.DataFrame, weight_steps: list[WeightsParams],
+                  rule: NodeAggregation, report: dict[str, Any]) -> tuple[np.ndarray, list[Diagnostic]]:
     from citystd.engine import weights as W
 
     w = np.asarray(node.weights, dtype=float)
     diags: list[Diagnostic] = []
     label = "root" if node.id == ROOT else node.id
+    nodes = {n.id: n for n in spec.nodes}
     for p in weight_steps:
         if p.nodes is not None and label not in p.nodes and node.id not in p.nodes:
             continue
@@ -425,7 +464,15 @@ def _node_weights(spec: ScoringSpec, node: TreeNode, children: pd.DataFrame,
         else:
             if len(node.children) < 2:
                 continue
-            if p.method == "entropy":
+            # context indicators (and nodes holding only them) have no scores: leave them out of the data
+            unscored = [c for c in node.children if c in spec.context or (c in nodes and not nodes[c].leaves)]
+            children = children.drop(columns=unscored)
+            if children.shape[1] < 2:
+                continue
+            if p.method == "optimised":
+                w, d = _optimised(node, label, children, p, rule, report)
+                diags.extend(d)
+            elif p.method == "entropy":
                 w = W.entropy(children).reindex(node.children).to_numpy(dtype=float)
             elif p.method == "critic":
                 w = W.critic(children).reindex(node.children).to_numpy(dtype=float)
@@ -443,26 +490,62 @@ def _node_weights(spec: ScoringSpec, node: TreeNode, children: pd.DataFrame,
     return w, diags
 
 
+def _optimised(node: TreeNode, label: str, children: pd.DataFrame, p: WeightsParams, rule: NodeAggregation,
+               report: dict[str, Any]) -> tuple[np.ndarray, list[Diagnostic]]:
+    """Optimised weights of one node's scored children, and what they achieve (into ``report``)."""
+    from citystd.engine.aggregate import aggregate
+    from citystd.engine.weights import optimise
+
+    scored = [c for c, x in zip(node.children, node.weights, strict=True) if x > 0]
+    targets = (p.targets or {}).get(label) or (p.targets or {}).get(node.id)
+    if targets is not None:
+        if len(targets) != len(node.children):
+            raise error("E801", f"optimised weights of node {label}: {len(targets)} target importances for "
+                        f"{len(node.children)} children", f"节点 {label} 的优化权重：{len(node.children)} 个子节点"
+                        f"却有 {len(targets)} 个目标重要性")
+        targets = [t for t, x in zip(targets, node.weights, strict=True) if x > 0]
+    sub = children[scored]
+    complete = sub[sub.notna().all(axis=1)]
+
+    def index_of(w: np.ndarray) -> np.ndarray:
+        return aggregate(complete, w, rule.method, 0.0, node=label, p=rule.p).to_numpy(dtype=float)
+
+    fit = optimise(sub, index_of, targets, p.estimator, node=label)
+    report[label] = {c: {"target": float(fit.target[c]), "achieved": float(fit.achieved[c]),
+                         "weight": float(fit.weights[c])} for c in scored}
+    diags = []
+    if not fit.gap <= IMPORTANCE_TOLERANCE:
+        worst = max(scored, key=lambda c: abs(fit.achieved[c] - fit.target[c]))
+        diags.append(Diagnostic("E811", Msg(
+            f"optimised weights of node {label}: the importances reach their targets only within {fit.gap:.3f} "
+            f"({worst}: {fit.achieved[worst]:.3f} for a target of {fit.target[worst]:.3f}); the children's "
+            "correlations do not allow closer", f"节点 {label} 的优化权重：重要性与目标最多相差 {fit.gap:.3f}"
+            f"（{worst}：{fit.achieved[worst]:.3f}，目标 {fit.target[worst]:.3f}）；子指标之间的相关性不允许更接近"),
+            severity=Severity.WARNING))
+    w = fit.weights.reindex(node.children).fillna(0.0).to_numpy(dtype=float)
+    return w, diags
+
+
 def _aggregate(spec: ScoringSpec, scores: pd.DataFrame, p: AggregateParams, weight_steps: list[WeightsParams],
-               by: pd.Series | None) -> tuple[pd.DataFrame, dict[str, dict[str, float]], pd.DataFrame,
-                                              list[Diagnostic]]:
+               by: pd.Series | None) -> tuple[pd.DataFrame, dict[str, dict[str, float]], dict[str, Any],
+                                              pd.DataFrame, list[Diagnostic]]:
     from citystd.engine.aggregate import aggregate, fill_scores
     from citystd.engine.stats import empty_records
 
     out: dict[str, pd.Series] = {}
     used: dict[str, dict[str, float]] = {}
+    optimised: dict[str, Any] = {}
     recs = [empty_records()]
     diags: list[Diagnostic] = []
     for node in spec.nodes:  # bottom-up: one vectorised pass per node of the tree
         children = pd.DataFrame({c: out[c] if c in out else scores[c] for c in node.children}, index=scores.index)
-        w, wd = _node_weights(spec, node, children, weight_steps)
-        diags.extend(wd)
         label = "root" if node.id == ROOT else node.id
-        method = (p.nodes or {}).get(label) or (p.nodes or {}).get(node.id) or (p.levels or {}).get(node.level) \
-            or p.method
-        series = aggregate(children, w, method, p.min_coverage, node=label)
-        if p.fill:
-            series, rec = fill_scores(series, p.fill, by)
+        rule = p.rule(node.id, node.level, label)  # nodes › levels › the step
+        w, wd = _node_weights(spec, node, children, weight_steps, rule, optimised)
+        diags.extend(wd)
+        series = aggregate(children, w, rule.method, rule.min_coverage, node=label, p=rule.p)
+        if rule.fill:
+            series, rec = fill_scores(series, rule.fill, by)
             if len(rec):
                 recs.append(rec.assign(indicator=label))
         out[node.id] = series
@@ -470,7 +553,7 @@ def _aggregate(spec: ScoringSpec, scores: pd.DataFrame, p: AggregateParams, weig
         used[label] = {c: (float(x) / total if total > 0 else 0.0) for c, x in zip(node.children, w, strict=True)}
     frame = pd.DataFrame(out, index=scores.index)
     rec_all = pd.concat([r for r in recs if len(r)], ignore_index=True) if len(recs) > 1 else recs[0]
-    return frame, used, rec_all, diags
+    return frame, used, optimised, rec_all, diags
 
 
 def _effective(spec: ScoringSpec, used: dict[str, dict[str, float]]) -> dict[str, float]:

@@ -20,15 +20,15 @@ def rank_array(x: np.ndarray) -> np.ndarray:
     m = x.shape[0]
     if m == 0:
         return np.empty_like(x, dtype=float)
-    key = -x  # descending; numpy sorts NaN last
-    order = np.argsort(key, axis=0, kind="stable")
-    s = np.take_along_axis(key, order, axis=0)
-    pos = np.arange(m, dtype=float)[:, None]
+    key = np.ascontiguousarray(-x.T)  # one contiguous row per column; descending; numpy sorts NaN last
+    order = np.argsort(key, axis=1, kind="stable")
+    s = np.take_along_axis(key, order, axis=1)
     starts = np.ones_like(s, dtype=bool)
-    starts[1:] = s[1:] != s[:-1]
-    first = np.maximum.accumulate(np.where(starts, pos, 0.0), axis=0) + 1.0
+    starts[:, 1:] = s[:, 1:] != s[:, :-1]
+    first = np.maximum.accumulate(np.where(starts, np.arange(m, dtype=float), 0.0), axis=1) + 1.0
     out = np.empty_like(first)
-    np.put_along_axis(out, order, first, axis=0)
+    np.put_along_axis(out, order, first, axis=1)
+    out = out.T
     out[np.isnan(x)] = np.nan
     return out
 

@@ -10,7 +10,9 @@ below it, otherwise every value equal to the current minimum is replaced by the 
 above it (ties move together, so one round can change several points and take the count past
 ``winmax``); then the column is re-tested. All failing columns are treated in the same round.
 If a column still fails, the fallback ``log`` replaces it by a transform of its **original**
-(un-winsorised) values, x' = ln(x − min + 0.01·(max − min)), kept even if it still fails; with
+(un-winsorised) values, x' = ln(x − min + 0.01·(max − min)), kept even if it still fails; the
+fallback ``boxcox`` uses COINr's ``boxcox()`` with the given λ instead, on the original values
+shifted to start at 1: x' = ((x − min + 1)^λ − 1)/λ, or ln(x − min + 1) when λ = 0; with
 ``fallback: none`` the winsorised column is kept.
 
 ``clip_percentile`` — values below the ``percentiles[0]``-th percentile are raised to it, values
@@ -18,7 +20,7 @@ above the ``percentiles[1]``-th lowered to it (percentiles by linear interpolati
 statistics, numpy's default = R's type 7).
 
 Every changed cell is recorded (stage ``treat``; action ``winsorised_high``, ``winsorised_low``,
-``log``, ``clipped_low`` or ``clipped_high``).
+``log``, ``boxcox``, ``clipped_low`` or ``clipped_high``).
 """
 
 from __future__ import annotations
@@ -33,15 +35,25 @@ import pandas as pd
 from citystd.diagnostics import error
 from citystd.engine.stats import make_records, sections, select_columns, skew_kurt_arrays
 
-_ACTIONS = ("", "winsorised_high", "winsorised_low", "log", "clipped_low", "clipped_high")
+_ACTIONS = ("", "winsorised_high", "winsorised_low", "log", "clipped_low", "clipped_high", "boxcox")
 
 
 def _fails(sk: np.ndarray, ku: np.ndarray, skew_t: float, kurt_t: float) -> np.ndarray:
     return (np.abs(sk) >= skew_t) & (ku >= kurt_t)  # NaN compares False: undefined ⇒ passes
 
 
+def boxcox(x: np.ndarray, lam: float) -> np.ndarray:
+    """COINr's ``boxcox(x, lambda)`` column-wise: shift to min 1, then ((x)^λ − 1)/λ (ln x for λ = 0)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns stay NaN
+        shifted = x - np.nanmin(x, axis=0) + 1.0
+    if lam == 0:
+        return np.log(shifted)
+    return (shifted**lam - 1.0) / lam
+
+
 def _winsorise_block(
-    x: np.ndarray, winmax: int, skew_t: float, kurt_t: float, fallback: str
+    x: np.ndarray, winmax: int, skew_t: float, kurt_t: float, fallback: str, lam: float | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Treat one cross-section (rows × columns). Returns (treated, action codes)."""
     orig = x
@@ -72,12 +84,15 @@ def _winsorise_block(
             sk2, ku2, _ = skew_kurt_arrays(x[:, active])
             sk[active], ku[active] = sk2, ku2
             failing[active] = _fails(sk2, ku2, skew_t, kurt_t)
-        logged = np.flatnonzero(failing) if fallback == "log" else np.array([], dtype=int)
+        logged = np.flatnonzero(failing) if fallback in ("log", "boxcox") else np.array([], dtype=int)
         if logged.size:
             o = orig[:, logged]
-            lo, hi = np.nanmin(o, axis=0), np.nanmax(o, axis=0)
-            x[:, logged] = np.log(o - lo + 0.01 * (hi - lo))
-            code[:, logged] = np.where(np.isnan(o), 0, 3)
+            if fallback == "log":
+                lo, hi = np.nanmin(o, axis=0), np.nanmax(o, axis=0)
+                x[:, logged] = np.log(o - lo + 0.01 * (hi - lo))
+            else:
+                x[:, logged] = boxcox(o, float(lam))  # type: ignore[arg-type]
+            code[:, logged] = np.where(np.isnan(o), 0, 3 if fallback == "log" else 6)
     return x, code
 
 
@@ -97,9 +112,10 @@ def treat(
     winmax: int = 5,
     skew: float = 2.0,
     kurtosis: float = 3.5,
-    fallback: Literal["log", "none"] = "log",
+    fallback: Literal["log", "boxcox", "none"] = "log",
     percentiles: tuple[float, float] = (2.5, 97.5),
     indicators: Sequence[str] | None = None,
+    boxcox_lambda: float | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Treat outliers of ``data`` within each year; returns ``(treated, records)``.
 
@@ -108,8 +124,11 @@ def treat(
     """
     if method not in ("winsorise", "clip_percentile"):
         raise error("E801", f"unknown treatment method {method!r}", f"未知的异常值处理方法 {method!r}")
-    if fallback not in ("log", "none"):
+    if fallback not in ("log", "boxcox", "none"):
         raise error("E801", f"unknown fallback {fallback!r}", f"未知的后备处理方法 {fallback!r}")
+    if fallback == "boxcox" and (boxcox_lambda is None or not np.isfinite(boxcox_lambda)):
+        raise error("E801", "the boxcox fallback needs a finite λ (boxcox_lambda)",
+                    "boxcox 后备处理需要有限的 λ（boxcox_lambda）")
     lo_p, hi_p = percentiles
     if not (0 <= lo_p < hi_p <= 100):
         raise error("E801", f"percentiles must be 0 ≤ low < high ≤ 100, not {percentiles}",
@@ -121,7 +140,7 @@ def treat(
     for rows in sections(data.index):  # one pass per year: a handful of groups
         block = before[rows]
         if method == "winsorise":
-            out, code = _winsorise_block(block, winmax, skew, kurtosis, fallback)
+            out, code = _winsorise_block(block, winmax, skew, kurtosis, fallback, boxcox_lambda)
         else:
             out, code = _clip_block(block, (lo_p, hi_p))
         after[rows], codes[rows] = out, code

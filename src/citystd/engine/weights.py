@@ -26,11 +26,16 @@ rows with any NA are dropped first, m = remaining rows):
   (e.g. two children correlated −1) makes the weights undefined: E801.
 
 A constant child (or fewer than 2 complete rows) makes entropy, CRITIC and PCA undefined: E801.
+
+**Optimised weights** (:func:`optimise`, after Becker et al. 2017): weights under which each
+child's *main effect* on the node's score — Pearson's correlation ratio S_j = V(E(y | x_j))/V(y),
+estimated by :func:`main_effects` — is the share of the total that a target gives it (equal by
+default). Achieved importances are returned next to the targets.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -228,3 +233,154 @@ def pca(data: pd.DataFrame, node: str | None = None) -> tuple[pd.Series, list[Di
             )
         )
     return pd.Series(w, index=data.columns, name="weight"), diags
+
+
+# --------------------------------------------------------------------------- optimised weights
+
+
+@dataclass(frozen=True)
+class OptimisedWeights:
+    """Weights fitted so that the children's importances match targets (all Series sum to 1)."""
+
+    weights: pd.Series
+    target: pd.Series  # the target importances, normalised
+    achieved: pd.Series  # the importances at ``weights``, normalised
+    main_effects: pd.Series  # the children's main effects at ``weights`` (not normalised)
+    iterations: int
+
+    @property
+    def gap(self) -> float:
+        """The largest |achieved − target|."""
+        return float(np.max(np.abs(self.achieved.to_numpy() - self.target.to_numpy())))
+
+
+#: complete rows the cubic estimator needs (fewer: E801, use ``estimator: linear``)
+CUBIC_MIN_ROWS = 10
+
+
+def main_effects(children: pd.DataFrame, index: pd.Series | np.ndarray, estimator: str = "cubic") -> pd.Series:
+    """Main effect of each column of ``children`` on ``index`` (rows with any NA are left out).
+
+    - ``linear``: r², the squared Pearson correlation — Pearson's correlation ratio
+      η² = V(E(y | x))/V(y) when E(y | x) is linear in x;
+    - ``cubic``: η² with E(y | x) estimated by least squares on 1, z, z², z³ (z = x standardised),
+      i.e. the R² of that cubic regression; needs at least 10 complete rows;
+    - ``pearson``: r itself, as COINr's ``get_opt_weights`` uses (not a share of variance).
+
+    All columns are estimated at once (a stack of small least-squares problems).
+    """
+    x = children.to_numpy(dtype=float)
+    y = np.asarray(index, dtype=float)
+    keep = ~(np.isnan(x).any(axis=1) | np.isnan(y))
+    x, y = x[keep], y[keep]
+    m = x.shape[0]
+    if m < 2 or np.ptp(y) == 0 or (np.ptp(x, axis=0) == 0).any():
+        raise error("E801", "main effects need at least 2 complete rows and children and an index that vary",
+                    "主效应需要至少 2 个完整的行，且各子指标与指数都不是常数")
+    xc, yc = x - x.mean(axis=0), y - y.mean()
+    sxx, syy = (xc * xc).sum(axis=0), float(yc @ yc)
+    r = (xc * yc[:, None]).sum(axis=0) / np.sqrt(sxx * syy)
+    if estimator == "pearson":
+        out = r
+    elif estimator == "linear":
+        out = r * r
+    elif estimator == "cubic":
+        if m < CUBIC_MIN_ROWS:
+            raise error("E801", f"the cubic estimate of main effects needs at least {CUBIC_MIN_ROWS} complete rows, "
+                        f"not {m}", f"主效应的三次多项式估计至少需要 {CUBIC_MIN_ROWS} 个完整的行，而不是 {m} 个",
+                        hint=Msg("use `estimator: linear`", "请使用 `estimator: linear`"))
+        z = (xc / np.sqrt(sxx / m)).T  # (k, m)
+        design = np.stack([np.ones_like(z), z, z * z, z * z * z], axis=2)  # (k, m, 4)
+        beta = np.linalg.pinv(design) @ y  # (k, 4): one least-squares fit per child
+        fitted = np.einsum("kmp,kp->km", design, beta)
+        resid = y[None, :] - fitted
+        out = 1.0 - (resid * resid).sum(axis=1) / syy
+    else:
+        raise error("E801", f"unknown main-effect estimator {estimator!r}", f"未知的主效应估计方法 {estimator!r}")
+    return pd.Series(out, index=children.columns, name="main_effect")
+
+
+def optimise(
+    children: pd.DataFrame,
+    index_of: Callable[[np.ndarray], np.ndarray],
+    targets: Sequence[float] | np.ndarray | None = None,
+    estimator: str = "cubic",
+    node: str | None = None,
+    max_iterations: int = 200,
+) -> OptimisedWeights:
+    """Weights w (w ≥ 0, Σ w = 1) whose normalised main effects S_j / Σ S match ``targets``.
+
+    ``index_of(w)`` aggregates the rows of ``children`` (complete rows only are used) with the
+    weights w; ``targets`` are relative importances (default equal). After Becker et al. (2017),
+    *Ecological Indicators* 80:12–22: minimise Σ_j (S_j/Σ S − t_j/Σ t)² over the simplex of w by
+    Levenberg–Marquardt with a forward-difference Jacobian, each step projected back onto the
+    simplex (negative weights set to 0, then rescaled to sum 1), from two starts — w = t/Σ t (as
+    COINr's ``get_opt_weights``) and w ∝ √t_j/σ_j (exact for uncorrelated children and a linear
+    index) — keeping the better. Deterministic. The data may make the targets unreachable (correlated
+    children): the result then holds the closest importances found, and :attr:`OptimisedWeights.gap`
+    says how far they are.
+    """
+    x = children.to_numpy(dtype=float)
+    x = x[~np.isnan(x).any(axis=1)]
+    k = x.shape[1]
+    where = f" of node {node}" if node else ""
+    t = np.ones(k) if targets is None else np.asarray(targets, dtype=float)
+    if t.shape != (k,) or (t < 0).any() or t.sum() <= 0:
+        raise error("E801", f"optimised weights{where}: {len(t)} target importances for {k} children (all ≥ 0, "
+                    "some > 0)", f"优化权重{'（节点 ' + node + '）' if node else ''}：{k} 个子节点却有 {len(t)} 个目标"
+                    "重要性（须均 ≥ 0 且不全为 0）")
+    t = t / t.sum()
+    frame = pd.DataFrame(x, columns=children.columns)
+
+    def importances(w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        s = main_effects(frame, index_of(w), estimator).to_numpy()
+        total = s.sum()
+        return s, (s / total if total > 0 else np.full(k, np.nan))
+
+    def descend(w: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, float, int]:
+        """Levenberg–Marquardt from ``w``, each step projected back onto the simplex."""
+        s, shares = importances(w)
+        res = shares - t
+        cost = float(res @ res)
+        mu, h, it = 1e-3, 1e-7, 0
+        while it < max_iterations and np.isfinite(cost) and cost > 1e-24:
+            it += 1
+            jac = np.empty((k, k))
+            for i in range(k):  # one evaluation per child: k is a node's children, a handful
+                step = w.copy()
+                step[i] += h
+                jac[:, i] = (importances(step / step.sum())[1] - t - res) / h
+            a, g = jac.T @ jac, jac.T @ res
+            scale = max(float(np.trace(a)) / k, 1e-300)
+            moved = small = False
+            for _ in range(40):
+                delta = np.linalg.solve(a + mu * scale * np.eye(k), -g)
+                w2 = np.maximum(w + delta, 0.0)
+                if w2.sum() <= 0:
+                    mu *= 4.0
+                    continue
+                w2 = w2 / w2.sum()
+                s2, sh2 = importances(w2)
+                r2 = sh2 - t
+                c2 = float(r2 @ r2)
+                if np.isfinite(c2) and c2 < cost:
+                    small = cost - c2 <= 1e-9 * cost
+                    w, s, shares, res, cost, moved = w2, s2, sh2, r2, c2, True
+                    mu = max(mu / 3.0, 1e-12)
+                    break
+                mu *= 4.0
+            if not moved or small:
+                break
+        return w, s, shares, cost, it
+
+    # two starts: the targets (COINr's start) and w ∝ √t/σ, the answer for uncorrelated children
+    # and a linear index; the better end wins
+    sd = x.std(axis=0)
+    guess = np.sqrt(t) / np.where(sd > 0, sd, 1.0)
+    runs = [descend(t.copy()), descend(guess / guess.sum())]
+    w, s, shares, _, it = min(runs, key=lambda r: (not np.isfinite(r[3]), r[3]))
+    it = sum(r[4] for r in runs)
+    cols = children.columns
+    return OptimisedWeights(pd.Series(w, index=cols, name="weight"), pd.Series(t, index=cols, name="target"),
+                            pd.Series(shares, index=cols, name="achieved"), pd.Series(s, index=cols, name="main_effect"),
+                            it)

@@ -6,17 +6,22 @@
 >>> str(data.locate("北京", 2019, "pm25"))  # doctest: +SKIP
 'city.xlsx › Sheet1!C5'
 
-See :mod:`citystd.io.read` (files), :mod:`citystd.io.cells` (cell values),
-:mod:`citystd.io.layout` (wide and long tables) and :mod:`citystd.io.model` (the result).
+See :mod:`citystd.io.read` (files and the detection step), :mod:`citystd.io.inputs` (several
+files and folders as one data set), the dialects :mod:`citystd.io.plain`,
+:mod:`citystd.io.yearbook`, :mod:`citystd.io.panel` and :mod:`citystd.io.template_layout`,
+:mod:`citystd.io.headers` and :mod:`citystd.io.vocabulary` (how columns are recognised),
+:mod:`citystd.io.cells` (cell values) and :mod:`citystd.io.model` (the result).
 """
 
 from citystd.io.cells import EXCEL_ERRORS, MISSING_MARKERS, header_key, parse_numbers
-from citystd.io.layout import CITY_ALIASES, VALUE_ALIASES, VARIABLE_ALIASES, YEAR_ALIASES, Vocabulary
-from citystd.io.model import CellMap, CityData, DataSource
+from citystd.io.model import CellMap, CityData, ColumnInfo, DataSource
 from citystd.io.read import read_city_data
+from citystd.io.table import CITY_ALIASES, CODE_ALIASES, VALUE_ALIASES, VARIABLE_ALIASES, YEAR_ALIASES
+from citystd.io.vocabulary import Term, Vocabulary
 
 __all__ = [
     "CITY_ALIASES",
+    "CODE_ALIASES",
     "EXCEL_ERRORS",
     "MISSING_MARKERS",
     "VALUE_ALIASES",
@@ -24,7 +29,9 @@ __all__ = [
     "YEAR_ALIASES",
     "CellMap",
     "CityData",
+    "ColumnInfo",
     "DataSource",
+    "Term",
     "Vocabulary",
     "header_key",
     "parse_numbers",

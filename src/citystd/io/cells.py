@@ -28,6 +28,8 @@ import numpy as np
 import pandas as pd
 from pandas.api.types import is_bool_dtype, is_numeric_dtype
 
+from citystd.textkeys import header_key
+
 
 def _marker(text: str) -> str:
     return unicodedata.normalize("NFKC", text).strip().casefold()
@@ -64,6 +66,7 @@ class ParsedColumn:
     not_number: np.ndarray
     excel_error: np.ndarray
     text: pd.Series  # flagged cells only, indexed by position
+    percent: np.ndarray | None = None  # cells written with a percent sign (``12%``), None when there are none
 
     @property
     def n_flagged(self) -> int:
@@ -92,6 +95,8 @@ def parse_numbers(column: pd.Series) -> ParsedColumn:
     vals = pd.to_numeric(col, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
     present = col.notna().to_numpy()
     todo = present & ~np.isfinite(vals)
+    if todo.any():  # empty strings (how calamine gives empty cells) are missing: no need to clean them
+        todo &= (col != "").to_numpy(dtype=bool)
     if not todo.any():
         return ParsedColumn(vals, no, no.copy(), empty)
 
@@ -117,13 +122,18 @@ def parse_numbers(column: pd.Series) -> ParsedColumn:
     vals[idx] = np.nan
     rest_idx = idx[rest]
     vals[rest_idx[ok]] = num[ok]
+    percent = None
+    pct_ok = pct.to_numpy(dtype=bool) & ok
+    if pct_ok.any():
+        percent = np.zeros(n, dtype=bool)
+        percent[rest_idx[pct_ok]] = True
 
     not_number = np.zeros(n, dtype=bool)
     not_number[rest_idx[~ok]] = True
     excel_error = np.zeros(n, dtype=bool)
     excel_error[idx[excel]] = True
-    flagged = not_number[idx] | excel_error[idx]
-    return ParsedColumn(vals, not_number, excel_error, original[flagged])
+    flagged = not_number[idx] | excel_error[idx] | (percent[idx] if percent is not None else False)
+    return ParsedColumn(vals, not_number, excel_error, original[flagged], percent)
 
 
 def is_mostly_numeric(column: pd.Series, share: float = 0.5) -> bool:
@@ -202,17 +212,7 @@ def _year_value(v: object) -> float:
         return np.nan
 
 
-_HEADER_SPACE = re.compile(r"[\s_]+")
 _TRAILING_UNIT = re.compile(r"\s*[(\[][^()\[\]]*[)\]]\s*$")
-
-
-def header_key(text: object) -> str:
-    """The comparison key of a header: NFKC, casefolded, without whitespace or underscores.
-
-    ``"PM2.5"``, ``" pm２.５ "`` and ``"Pm 2.5"`` share a key; so do ``pop_density`` and
-    ``Pop Density``.
-    """
-    return _HEADER_SPACE.sub("", unicodedata.normalize("NFKC", str(text)).casefold())
 
 
 def header_key_without_unit(text: object) -> str | None:

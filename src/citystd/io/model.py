@@ -8,7 +8,7 @@ cell). Nothing is built per cell until a diagnostic needs it.
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import numpy as np
@@ -33,12 +33,42 @@ class DataSource:
     file: str
     path: str
     sha256: str
-    format: str  # "xlsx", "xls", "ods", "csv", "parquet" …
+    format: str  # "xlsx", "xls", "ods", "csv", "parquet" …; "merged" for several inputs
     sheet: str | None
-    layout: Literal["wide", "long", "template"]
+    layout: Literal["wide", "long", "template", "merged"]
     encoding: str | None = None
     header_row: int | None = None  # 1-based row (sheet) or line (text) of the header
     row_kind: SourceKind = "rows"
+    dialect: str = "plain"  # plain, yearbook, panel, template; "merged" for several inputs
+
+    def to_dict(self) -> dict[str, object]:
+        """What results and check reports say about this input."""
+        return {"file": self.file, "sha256": self.sha256, "sheet": self.sheet, "layout": self.layout,
+                "dialect": self.dialect}
+
+
+@dataclass(frozen=True)
+class ColumnInfo:
+    """How one values column was read: its header, where that is, and the unit conversion.
+
+    ``unit`` is the unit the header (or the table's ``单位：`` line) stated, ``factor`` what the
+    values were multiplied by to reach the variable's unit (1.0 without a stated unit), ``scope``
+    the scope the header stated, ``variant`` the kind of a variant series (``interpolated``).
+    """
+
+    id: str
+    header: str
+    location: Location
+    unit: str | None = None
+    factor: float = 1.0
+    scope: str | None = None
+    variant: str | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        loc = self.location
+        return {"id": self.id, "header": self.header, "file": loc.file, "sheet": loc.sheet, "cell": loc.cell,
+                "line": loc.line, "unit": self.unit, "factor": self.factor, "scope": self.scope,
+                "variant": self.variant}
 
 
 @dataclass
@@ -59,6 +89,13 @@ class CellMap:
     columns: list[str]
     cell_rows: np.ndarray | None = None
     unit_col: int | None = None  # 0-based source column of the unit ids
+    cell_cols: np.ndarray | None = None  # panels reshaped by year: source column of each cell (-1: none)
+
+    def col(self, i: int, column: str | None) -> int | None:
+        if self.cell_cols is not None and column is not None and column in self._col_pos:
+            c = int(self.cell_cols[i, self._col_pos[column]])
+            return c if c >= 0 else None
+        return self.col_of.get(column) if column is not None else None
 
     def row(self, i: int, column: str | None) -> int | None:
         if self.cell_rows is not None and column is not None and column in self._col_pos:
@@ -79,7 +116,7 @@ class CellMap:
         if i is None:
             return self.location(None, None)
         row = self.row(i, column)
-        col = self.col_of.get(column) if column is not None else None
+        col = self.col(i, column)
         if col is None and self.kind == "sheet":
             col = self.unit_col if self.unit_col is not None else min(self.col_of.values(), default=0)
         return self.location(row, col)
@@ -116,6 +153,13 @@ class CityData:
     headers: dict[str, str]
     diagnostics: list[Diagnostic] = field(default_factory=list)
     cells: CellMap | None = field(default=None, repr=False)
+    columns: dict[str, ColumnInfo] = field(default_factory=dict)
+    sources: list[DataSource] = field(default_factory=list)  # every input (one, or several merged)
+    codes: pd.Series | None = None  # 6-digit division code of each unit (index: unit), where known
+
+    def __post_init__(self) -> None:
+        if not self.sources:
+            self.sources = [self.source]
 
     # --- locations ---------------------------------------------------------------------------
 
@@ -181,6 +225,4 @@ class CityData:
 
     def with_diagnostics(self, extra: Iterable[Diagnostic]) -> CityData:
         """A copy sharing the tables, with more diagnostics appended."""
-        out = CityData(self.values, self.attributes, self.source, self.headers,
-                       [*self.diagnostics, *extra], self.cells)
-        return out
+        return replace(self, diagnostics=[*self.diagnostics, *extra])

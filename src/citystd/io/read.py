@@ -2,20 +2,29 @@
 ``.parquet``, into a :class:`~citystd.io.model.CityData`.
 
 The public entry point is :func:`read_city_data`. Files are only ever read (the bytes once, for
-the sha256 and the parse), never written.
+the sha256 and the parse), never written. Reading goes in three steps:
 
-- **Workbooks** are read with python-calamine (7.5× faster than openpyxl, see
-  ``conventions.md`` §4.3). calamine reads Excel error cells as empty strings, so for ``.xlsx`` and
-  ``.xlsm`` the error cells (``t="e"`` in the sheet XML) are found by streaming the sheet's XML
-  from the zip and put back, to be reported as D706.
+1. **the format**: the bytes become rows of cells — a workbook sheet with python-calamine (7.5×
+   faster than openpyxl, see ``conventions.md`` §4.3), a CSV file's first lines with the csv
+   module and the rest with pandas' C parser, a Parquet file with pandas/pyarrow;
+2. **one detection step** (:mod:`citystd.io.detect`): where the header is and which dialect the
+   table speaks — a ``citystd template`` (its marker sheet), a yearbook table
+   (:mod:`citystd.io.yearbook`), a research panel (:mod:`citystd.io.panel`) or a plain wide or
+   long table (:mod:`citystd.io.plain`);
+3. **the builders** (:mod:`citystd.io.wide`, :mod:`citystd.io.plain`): columns matched to the
+   vocabulary and converted to its units, cells parsed, findings collected.
+
+- **Workbooks**: calamine reads Excel error cells as empty strings, and formula cells without a
+  saved value as empty too; for ``.xlsx`` and ``.xlsm`` both are found by streaming the sheet's
+  XML from the zip: error cells are put back to be reported as D706, formula cells without a
+  value are reported as D732 (naming the cells).
 - **CSV** is decoded as UTF-8 (with or without BOM), UTF-16 with a BOM, else GB18030 (a superset
   of GBK, what Chinese Excel writes). The delimiter is sniffed from the first lines (comma, tab,
   semicolon or bar). Lines are physical lines of the file, the header's line included.
 - **Parquet** is read with pandas/pyarrow (``pip install 'citystd[parquet]'``).
 
-The header row is found among the first rows (a title line above it is skipped), and, when no
-``sheet`` is given, the sheet is the first visible one whose header is recognisable and that has
-data rows (a template's instructions sheet is passed over).
+When no ``sheet`` is given, the sheet is the first visible one whose header is recognisable and
+that has data rows (a template's instructions sheet, an advertisement sheet, are passed over).
 
 Fatal problems (unreadable, empty, no city column) raise :class:`~citystd.diagnostics.CitystdError`
 carrying one diagnostic; everything else is collected in ``CityData.diagnostics``.
@@ -40,19 +49,14 @@ import numpy as np
 import pandas as pd
 
 from citystd.diagnostics import Diagnostic, Location, Msg, error, suggestion
+from citystd.io import panel, yearbook
 from citystd.io.cells import header_key
-from citystd.io.layout import (
-    Layout,
-    RawTable,
-    Recogniser,
-    Vocabulary,
-    build_city_data,
-    find_header_row,
-    header_texts,
-    recognised_score,
-)
+from citystd.io.detect import Found, locate_table
 from citystd.io.model import CityData, DataSource
+from citystd.io.plain import build_city_data
+from citystd.io.table import Layout, RawTable, Recogniser, header_texts, recognised_score
 from citystd.io.template_layout import MARKER_SHEET, TemplateSheet, read_marker, template_sheet
+from citystd.io.vocabulary import Vocabulary
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
@@ -64,23 +68,28 @@ _CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 def read_city_data(
     path: str | os.PathLike[str],
-    vocabulary: Mapping[str, Sequence[str]] | None,
+    vocabulary: Mapping[str, Sequence[str]] | Vocabulary | None,
     *,
     sheet: str | int | None = None,
     layout: Layout = "auto",
     id_column: str | None = None,
     display: str | None = None,
     max_diagnostics: int = 1000,
+    year: int | None = None,
+    choose: Mapping[str, str] | None = None,
 ) -> CityData:
     """Read a city data file into a :class:`CityData`.
 
-    ``vocabulary`` maps each variable or indicator id to the names that may head its column (id,
-    zh name, en name …); ``None`` accepts every numeric column under its own header. ``sheet`` is
-    a sheet name or 0-based index (default: the sheet that holds the data). ``layout`` is
-    ``"auto"``, ``"wide"`` or ``"long"``. ``id_column`` names the column of unit ids (default: found
-    by name, e.g. ``city``, ``城市``, ``uCode``). ``display`` is the file name used in messages
-    (default: the path as given). At most ``max_diagnostics`` findings per rule are listed, then
-    one summary.
+    ``vocabulary`` is a :class:`~citystd.io.vocabulary.Vocabulary` (names, aliases, scopes and
+    units of a library), or a mapping of each id to the names that may head its column;
+    ``None`` accepts every numeric column under its own header. ``sheet`` is a sheet name or
+    0-based index (default: the sheet that holds the data). ``layout`` is ``"auto"``, ``"wide"``
+    or ``"long"``. ``id_column`` names the column of unit ids (default: found by name, e.g.
+    ``city``, ``城市``, ``uCode``). ``display`` is the file name used in messages (default: the
+    path as given). ``year`` is the year of a table without a year column (default: from a
+    yearbook's title or folder, else none). ``choose`` maps an id to the header of the column to
+    take it from when several match. At most ``max_diagnostics`` findings per rule are listed,
+    then one summary.
 
     Raises :class:`~citystd.diagnostics.CitystdError` (D701 unreadable, D711 empty, D702 no city
     column, D712 layout; U901 no such file) when nothing sensible can be returned.
@@ -92,13 +101,14 @@ def read_city_data(
     suffix = p.suffix.lower()
     vocab = Vocabulary(vocabulary)
     recognise = Recogniser(vocab, id_column)
+    where = os.fspath(p.resolve())
 
     encoding: str | None = None
     if suffix in WORKBOOK_SUFFIXES:
-        raw = _read_workbook(data, name, suffix, sheet, recognise, template=layout == "auto")
+        raw = _read_workbook(data, name, suffix, sheet, recognise, template=layout == "auto", path=where)
         fmt = suffix[1:]
     elif suffix in TEXT_SUFFIXES:
-        raw, encoding = _read_text(data, name, suffix, recognise)
+        raw, encoding = _read_text(data, name, suffix, recognise, path=where)
         fmt = "csv"
     elif suffix in PARQUET_SUFFIXES:
         raw = _read_parquet(data, name)
@@ -109,15 +119,28 @@ def read_city_data(
             f"无法读取 '{name}'：不支持的文件类型 '{suffix or '（无扩展名）'}'", Location(name),
             Msg("save the data as .xlsx, .csv or .parquet", "请将数据保存为 .xlsx、.csv 或 .parquet 格式"))
 
+    if isinstance(raw, TemplateSheet):  # a workbook made by `citystd template`
+        def template_source(kind: Literal["wide", "long", "template"]) -> DataSource:
+            return DataSource(file=name, path=where, sha256=digest, format=fmt, sheet=raw.sheet, layout=kind,
+                              encoding=encoding, header_row=raw.header_row, row_kind=raw.kind, dialect="template")
+
+        return raw.build(vocab, template_source, max_diagnostics)
+
+    if layout != "long":
+        raw = panel.apply(raw, recognise)
+    if year is not None:
+        raw.year, raw.year_note = year, None
+    if raw.year_note is not None:
+        raw.diagnostics.append(raw.year_note)
+    table = raw
+
     def source(kind: Literal["wide", "long", "template"]) -> DataSource:
         return DataSource(
-            file=name, path=str(p.resolve()), sha256=digest, format=fmt, sheet=raw.sheet,
-            layout=kind, encoding=encoding, header_row=raw.header_row, row_kind=raw.kind)
+            file=name, path=where, sha256=digest, format=fmt, sheet=table.sheet,
+            layout=kind, encoding=encoding, header_row=table.header_row, row_kind=table.kind, dialect=table.dialect)
 
-    if isinstance(raw, TemplateSheet):  # a workbook made by `citystd template`
-        return raw.build(vocabulary, source, max_diagnostics)
-    return build_city_data(raw, vocabulary, source=source, layout=layout, id_column=id_column,
-                           max_diagnostics=max_diagnostics)
+    return build_city_data(raw, vocab, source=source, layout=layout, id_column=id_column,
+                           max_diagnostics=max_diagnostics, choose=choose)
 
 
 def _read_bytes(p: Path, name: str) -> bytes:
@@ -228,7 +251,7 @@ def _looks_like_text(head: bytes) -> bool:
 
 
 def _read_workbook(data: bytes, name: str, suffix: str, sheet: str | int | None,
-                   recognise: Recogniser, template: bool = True) -> RawTable | TemplateSheet:
+                   recognise: Recogniser, template: bool = True, path: str | None = None) -> RawTable | TemplateSheet:
     if not data:
         raise _empty(name, False)
     wb = _open_workbook(data, name, suffix)
@@ -237,31 +260,31 @@ def _read_workbook(data: bytes, name: str, suffix: str, sheet: str | int | None,
         if not names:
             raise _empty(name, False)
         if template and MARKER_SHEET in names:
-            found = _template(wb, names, data, name, suffix, sheet)
-            if found is not None:
-                return found
+            found_template = _template(wb, names, data, name, suffix, sheet)
+            if found_template is not None:
+                return found_template
         if sheet is not None:
             chosen = _pick_sheet(names, sheet, name)
-            rows = _sheet_rows(wb, chosen, data, name, suffix)
-            header = find_header_row(rows, recognise)
-            return _sheet_table(rows, header, name, chosen)
-        with_data: tuple[str, list, int] | None = None  # first sheet with a header and data rows
-        header_only: tuple[str, list, int] | None = None
+            rows, notes = _sheet_rows(wb, chosen, data, name, suffix)
+            return _sheet_table(rows, locate_table(rows, recognise), name, chosen, recognise, notes, path)
+        with_data: tuple[str, list, Found, list] | None = None  # first sheet with a header and data rows
+        header_only: tuple[str, list, Found, list] | None = None
         for sname in _visible_sheets(wb, names):
-            rows = _sheet_rows(wb, sname, data, name, suffix)
-            header = find_header_row(rows, recognise)
-            if header is None:
+            rows, notes = _sheet_rows(wb, sname, data, name, suffix)
+            found = locate_table(rows, recognise)
+            if found is None:
                 continue
-            if not any(any(_filled(c) for c in r) for r in rows[header + 1:]):
-                header_only = header_only or (sname, rows, header)
+            if not any(any(_filled(c) for c in r) for r in rows[found.end + 1:]):
+                header_only = header_only or (sname, rows, found, notes)
                 continue
-            if recognised_score(header_texts(rows[header]), recognise) > 0:
-                return _sheet_table(rows, header, name, sname)
-            with_data = with_data or (sname, rows, header)
+            if recognised_score(header_texts(rows[found.header]), recognise) > 0:
+                return _sheet_table(rows, found, name, sname, recognise, notes, path)
+            with_data = with_data or (sname, rows, found, notes)
         chosen_sheet = with_data or header_only
         if chosen_sheet is None:
             raise _empty(name, False)
-        return _sheet_table(chosen_sheet[1], chosen_sheet[2], name, chosen_sheet[0])
+        sname, rows, found, notes = chosen_sheet
+        return _sheet_table(rows, found, name, sname, recognise, notes, path)
     finally:
         try:
             wb.close()
@@ -273,7 +296,7 @@ def _template(wb, names: list[str], data: bytes, name: str, suffix: str,
               sheet: str | int | None) -> TemplateSheet | None:
     """The data sheet of a ``citystd template`` workbook (see :mod:`citystd.io.template_layout`),
     or None when the marker sheet is not a template's or ``sheet`` names another sheet."""
-    info = read_marker(_sheet_rows(wb, MARKER_SHEET, data, name, suffix))
+    info = read_marker(_sheet_rows(wb, MARKER_SHEET, data, name, suffix)[0])
     if info is None:
         return None
     data_sheet = info.get("data_sheet", "")
@@ -284,7 +307,7 @@ def _template(wb, names: list[str], data: bytes, name: str, suffix: str,
                         "请勿重命名或删除模板中的工作表；可用 `citystd template` 重新生成模板"))
     if sheet is not None and _pick_sheet(names, sheet, name) != data_sheet:
         return None
-    rows = _sheet_rows(wb, data_sheet, data, name, suffix)
+    rows, _notes = _sheet_rows(wb, data_sheet, data, name, suffix)
     return template_sheet(info, rows, name, data_sheet)
 
 
@@ -320,30 +343,51 @@ def _pick_sheet(names: list[str], sheet: str | int, name: str) -> str:
                 f"'{name}' 中没有工作表 '{sheet}'（现有工作表：{listing}）", Location(name), hint)
 
 
-def _sheet_rows(wb, sname: str, data: bytes, name: str, suffix: str) -> list[list]:
+def _sheet_rows(wb, sname: str, data: bytes, name: str, suffix: str) -> tuple[list[list], list[Diagnostic]]:
+    """The rows of a sheet (error cells put back) and a D732 finding for formula cells without a value."""
     try:
         rows = wb.get_sheet_by_name(sname).to_python(skip_empty_area=False)
     except Exception as exc:
         raise _workbook_error(data, name, suffix, exc) from None
+    notes: list[Diagnostic] = []
     if suffix in (".xlsx", ".xlsm") and rows is not None:
-        _put_back_errors(rows, _xlsx_error_cells(data, sname))
-    return rows
+        errors, no_value = _xlsx_special_cells(data, sname)
+        _put_back_errors(rows, errors)
+        if no_value:
+            notes.append(_formula_note(name, sname, no_value))
+    return rows, notes
 
 
-def _sheet_table(rows: list[list], header: int | None, name: str, sname: str) -> RawTable:
-    if header is None:
+def _formula_note(name: str, sname: str, refs: list[str]) -> Diagnostic:
+    shown = ", ".join(f"{sname}!{r}" for r in refs[:8]) + (" …" if len(refs) > 8 else "")
+    return Diagnostic("D732", Msg(
+        f"{len(refs):,} formula cell{'s' if len(refs) != 1 else ''} without a saved value ({shown}) "
+        "are read as empty",
+        f"{len(refs):,} 个公式单元格没有保存计算结果（{shown}），按空值读取"),
+        Location(name, sheet=sname, cell=refs[0]),
+        Msg("open the workbook in Excel, WPS or LibreOffice and save it (the formulas are computed and their "
+            "values stored), or copy the cells and paste them as values",
+            "请用 Excel、WPS 或 LibreOffice 打开工作簿后保存（公式会重新计算并保存结果），或复制后“粘贴为数值”"))
+
+
+def _sheet_table(rows: list[list], found: Found | None, name: str, sname: str, recognise: Recogniser,
+                 notes: list[Diagnostic], path: str | None) -> RawTable:
+    if found is None:
         raise _empty(name, False, Location(name, sheet=sname))
+    header = found.header
     headers = header_texts(rows[header])
-    body = rows[header + 1:]
+    body = rows[found.end + 1:]
     width = max([len(headers), *(len(r) for r in body)])
     if any(len(r) != width for r in body):  # only after putting back error cells
         body = [list(r) + [""] * (width - len(r)) for r in body]
     if len(headers) < width:
         headers = headers + [""] * (width - len(headers))
     frame = pd.DataFrame(body, columns=range(width)) if body else pd.DataFrame(columns=range(width))
-    row_no = np.arange(header + 2, header + 2 + len(body))
+    row_no = np.arange(found.end + 2, found.end + 2 + len(body))
     raw = _finish_raw(frame, headers, row_no, np.arange(width), kind="sheet", file=name, sheet=sname,
-                      header_row=header + 1)
+                      header_row=header + 1, diagnostics=list(notes))
+    if found.dialect == "yearbook":
+        raw = yearbook.apply(raw, rows, found, recognise, lambda i: i + 1, path)
     if not len(raw.frame):
         raise _empty(name, True, Location(name, sheet=sname))
     return raw
@@ -352,18 +396,22 @@ def _sheet_table(rows: list[list], header: int | None, name: str, sname: str) ->
 _CELL_REF = re.compile(rb"^([A-Z]+)([0-9]+)$")
 _ERROR_CELL = re.compile(
     rb'<(?:\w+:)?c\b([^>]*?\bt="e"[^>]*)>(.*?)</(?:\w+:)?c>', re.DOTALL)
+_ANY_CELL = re.compile(rb'<(?:\w+:)?c\b([^>]*?)(?<!/)>(.*?)</(?:\w+:)?c>', re.DOTALL)
+_FORMULA = re.compile(rb"<(?:\w+:)?f\b")
 _REF_ATTR = re.compile(rb'\br="([A-Z]+[0-9]+)"')
 _V_ELEM = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
 
 
-def _xlsx_error_cells(data: bytes, sname: str) -> list[tuple[int, int, str]]:
-    """``(row, col, text)`` (0-based) of the error cells of one sheet of an .xlsx; [] on any trouble."""
+def _xlsx_special_cells(data: bytes, sname: str) -> tuple[list[tuple[int, int, str]], list[str]]:
+    """The error cells ``(row, col, text)`` (0-based) of one sheet of an .xlsx, and the references
+    (``H2``) of its formula cells without a saved value; ([], []) on any trouble."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             part = _sheet_part(zf, sname)
             if part is None:
-                return []
+                return [], []
             found: dict[bytes, bytes] = {}
+            no_value: dict[bytes, None] = {}
             overlap = 1 << 16
             tail = b""
             with zf.open(part) as fh:
@@ -378,19 +426,35 @@ def _xlsx_error_cells(data: bytes, sname: str) -> list[tuple[int, int, str]]:
                             v = _V_ELEM.search(m.group(2))
                             if ref and v:
                                 found[ref.group(1)] = v.group(1)
+                    if _FORMULA.search(buf):
+                        for m in _ANY_CELL.finditer(buf):
+                            body = m.group(2)
+                            if not _FORMULA.search(body):
+                                continue
+                            v = _V_ELEM.search(body)
+                            ref = _REF_ATTR.search(m.group(1))
+                            if ref and (v is None or not v.group(1).strip()):
+                                no_value[ref.group(1)] = None
                     tail = buf[-overlap:]
         out = []
         for ref, v in found.items():
-            m = _CELL_REF.match(ref)
-            if not m:
-                continue
-            col = 0
-            for ch in m.group(1):
-                col = col * 26 + (ch - 64)
-            out.append((int(m.group(2)) - 1, col - 1, v.decode("utf-8", "replace")))
-        return out
+            cell = _cell_index(ref)
+            if cell is not None:
+                out.append((cell[0], cell[1], v.decode("utf-8", "replace")))
+        refs = sorted((r.decode("ascii") for r in no_value), key=lambda r: _cell_index(r.encode()) or (0, 0))
+        return out, refs
     except Exception:
-        return []
+        return [], []
+
+
+def _cell_index(ref: bytes) -> tuple[int, int] | None:
+    m = _CELL_REF.match(ref)
+    if not m:
+        return None
+    col = 0
+    for ch in m.group(1):
+        col = col * 26 + (ch - 64)
+    return int(m.group(2)) - 1, col - 1
 
 
 def _sheet_part(zf: zipfile.ZipFile, sname: str) -> str | None:
@@ -462,7 +526,8 @@ def _sniff_delimiter(lines: list[str], suffix: str) -> str:
     return best
 
 
-def _read_text(data: bytes, name: str, suffix: str, recognise: Recogniser) -> tuple[RawTable, str]:
+def _read_text(data: bytes, name: str, suffix: str, recognise: Recogniser,
+               path: str | None = None) -> tuple[RawTable, str]:
     if _blank(data, b" \t\r\n\x00" + codecs.BOM_UTF8):
         raise _empty(name, False)
     if data.startswith((_ZIP_MAGIC, _CFB_MAGIC)):
@@ -486,14 +551,16 @@ def _read_text(data: bytes, name: str, suffix: str, recognise: Recogniser) -> tu
     head_lines = [ln for ln in head.splitlines()[:HEAD_LINES] if ln.strip()]
     delim = _sniff_delimiter(head_lines[:10], suffix)
     records, ends = _records(head, delim, HEAD_LINES)
-    header_idx = find_header_row(records, recognise)
-    if header_idx is None:
+    found = locate_table(records, recognise)
+    if found is None:
         raise _empty(name, False)
+    header_idx = found.header
     headers = [c.strip() for c in records[header_idx]]
-    header_end = ends[header_idx]  # last physical line of the header record
+    header_end = ends[found.end]  # last physical line of the header (block)
     header_line = ends[header_idx - 1] + 1 if header_idx > 0 else 1  # its first physical line
-    ncols = len(headers)
-    text_cols = recognise.text_columns(headers)
+    ncols = max(len(headers), *(len(r) for r in records[header_idx:found.end + 1]))
+    headers += [""] * (ncols - len(headers))
+    text_cols = recognise.text_columns(headers) | ({0, 1} if found.dialect == "yearbook" else set())
 
     if encoding == "utf-8":
         buf, enc = io.BytesIO(data), "utf-8-sig"
@@ -529,6 +596,8 @@ def _read_text(data: bytes, name: str, suffix: str, recognise: Recogniser) -> tu
 
     raw = _finish_raw(frame, headers, row_no, np.arange(ncols), kind="lines", file=name, sheet=None,
                       header_row=header_line, diagnostics=diagnostics)
+    if found.dialect == "yearbook":
+        raw = yearbook.apply(raw, records, found, recognise, lambda i: ends[i - 1] + 1 if i > 0 else 1, path)
     if not len(raw.frame) and not diagnostics:
         raise _empty(name, True, Location(name, line=header_line))
     return raw, encoding

@@ -33,9 +33,12 @@ import numpy as np
 import pandas as pd
 
 from citystd.diagnostics import Diagnostic, Location, Msg, Severity, error
-from citystd.io.cells import clean_text, column_letter, header_key, parse_numbers
-from citystd.io.layout import RawTable, Sink, Vocabulary, build_city_data, header_texts
+from citystd.io.cells import clean_text, column_letter, parse_numbers
 from citystd.io.model import CellMap, CityData, DataSource
+from citystd.io.plain import build_city_data
+from citystd.io.table import RawTable, Sink, header_texts
+from citystd.io.vocabulary import Vocabulary
+from citystd.textkeys import header_key
 
 MARKER_SHEET = "_citystd"
 MARKER = "citystd-template"

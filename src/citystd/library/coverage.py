@@ -31,13 +31,15 @@ START_MARKER = "<!-- coverage:start -->"
 END_MARKER = "<!-- coverage:end -->"
 
 #: Size of a source standard where it is known for certain, keyed by the ``standard`` text the
-#: built-in library uses: ISO 37120:2014 has 100 indicators (46 core, 54 supporting); the MOHURD
-#: city-checkup basic system 61; SDG 11 has 14 indicators since the 2020 review; the 2016
+#: built-in library uses: ISO 37120:2014 has 100 indicators (46 core, 54 supporting); ISO 37120:2018
+#: 104 (World Council on City Data, 2024); the MOHURD city-checkup basic system 61; SDG 11 has 15
+#: indicators in the current UN list (11.c.1 deleted in 2020, 11.5.3 split off 11.5.2); the 2016
 #: smart-city evaluation 54 sub-items (8 first-level, 21 second-level indicators).
 PUBLISHED_SIZE: dict[str, int] = {
     "ISO 37120:2014": 100,
+    "ISO 37120:2018": 104,
     "MOHURD 城市体检 2024": 61,
-    "SDG 11": 14,
+    "SDG 11": 15,
     "新型智慧城市评价指标 2016": 54,
 }
 
@@ -213,6 +215,10 @@ def summary_table(lib: Library) -> Table:
          tags.get("contested-direction", 0), True),
         ("proposal", "citystd 提议的指标（citystd-proposal）", "citystd proposals (citystd-proposal)",
          tags.get("citystd-proposal", 0), True),
+        ("context", "背景指标（context：展示、不计分）", "context indicators (context: shown, never scored)",
+         sum(i.context for i in inds), True),
+        ("provisional", "目标值区间为暂定值的指标（provisional-bounds）",
+         "indicators with provisional goalposts (provisional-bounds)", tags.get("provisional-bounds", 0), True),
         ("in_framework", "至少属于一个框架的指标", "indicators used by at least one framework",
          len(_framework_members(lib)), True),
     ]
@@ -293,17 +299,26 @@ def framework_table(lib: Library) -> Table:
         fw = lib.frameworks[fid]
         leaves = list(iter_leaves(fw.tree))
         nodes = [n for n, _ in iter_nodes(fw.tree) if isinstance(n, Node)]
+        context = sum(bool(lib.indicators.get(leaf.indicator) and lib.indicators[leaf.indicator].context)
+                      for leaf in leaves)
+        ed = fw.edition
         rows.append({
             "framework": fid, "version": fw.version, "name": (fw.name.zh, fw.name.en),
-            "indicators": len(leaves), "top": len(fw.tree), "nodes": len(nodes),
+            "edition": f"{ed.standard} ({ed.verified or 'unverified'})" if ed else "—",
+            "indicators": len(leaves), "context": context, "top": len(fw.tree), "nodes": len(nodes),
             "pipeline": " → ".join(step_name(s) for s in fw.pipeline) or "—",
         })
     return Table(
         "frameworks", "评价框架", "Frameworks",
         [Column("framework", "框架", "framework"), Column("version", "版本", "version"), Column("name", "名称", "name"),
-         Column("indicators", "指标", "indicators"), Column("top", "一级节点", "top-level nodes"),
-         Column("nodes", "节点总数", "nodes"), Column("pipeline", "流程", "pipeline")],
+         Column("edition", "所依据的版本（核实程度）", "edition (verified)"),
+         Column("indicators", "指标", "indicators"), Column("context", "其中背景指标", "of which context"),
+         Column("top", "一级节点", "top-level nodes"), Column("nodes", "节点总数", "nodes"),
+         Column("pipeline", "流程", "pipeline")],
         rows,
+        "背景指标（context）展示数值但不计分。“所依据的版本”取自框架的 edition 字段。",
+        "Context indicators are shown with their values but never scored. The edition is the framework's `edition` "
+        "field.",
     )
 
 
@@ -419,3 +434,31 @@ def section(page: str) -> str | None:
     if start < 0 or end < 0:
         return None
     return page[start + len(START_MARKER): end].strip()
+
+
+PUBLISHED_START = "<!-- published:start -->"
+PUBLISHED_END = "<!-- published:end -->"
+
+
+def published_table(lib: Library) -> str:
+    """Markdown: every variable and indicator with ``published_in``, by publication and table —
+    the list of what the yearbook and the census publish that the library recognises (docs/data.md)."""
+    import re
+
+    from citystd.library.models import SCOPE_NAMES, unit_text
+
+    rows = []
+    for coll in (lib.variables, lib.indicators):
+        for item_id, item in coll.items():
+            for p in getattr(item, "published_in", []):
+                scope = SCOPE_NAMES[item.scope][0] if item.scope else ""
+                rows.append((p.publication, p.table or "", p.column or "", item_id, unit_text(item.unit, "zh"), scope))
+
+    def order(r: tuple[str, ...]) -> tuple:
+        numbers = [int(x) for x in re.findall(r"\d+", r[1])] or [999]
+        return (r[0] != "中国城市统计年鉴", r[0], numbers, r[3])
+
+    lines = ["| publication | table | printed column (unit as printed) | id | library unit | scope |",
+             "|---|---|---|---|---|---|"]
+    lines += ["| " + " | ".join(_md(x) for x in r) + " |" for r in sorted(rows, key=order)]
+    return "\n".join(lines)

@@ -37,8 +37,35 @@ class Text(Spec):
         return self.zh if lang == "zh" else self.en
 
 
-Unit = Union[str, Text]
+class UnitText(Spec):
+    """A unit in both languages, with an optional machine-readable ``code`` (see docs/format.md, units).
+
+    Without ``code`` the machine-readable unit is the Chinese text parsed (``万元``, ``微克/立方米``),
+    else the English one; ``code`` is for units whose words do not parse (``是/否（1/0）`` → ``1``).
+    """
+
+    zh: NonEmpty
+    en: NonEmpty
+    code: NonEmpty | None = None
+
+    def get(self, lang: str) -> str:
+        return self.zh if lang == "zh" else self.en
+
+
+Unit = Union[str, UnitText]
 Range = tuple[float | None, float | None]
+
+#: The area a statistic is measured over (全市 / 市辖区 / 城区 / 建成区), or not an area at all.
+Scope = Literal["whole_city", "districts", "urban_area", "built_up_area", "not_spatial"]
+SCOPES: tuple[str, ...] = ("whole_city", "districts", "urban_area", "built_up_area", "not_spatial")
+#: The scopes in both languages, as statistical yearbooks print them.
+SCOPE_NAMES: dict[str, tuple[str, str]] = {
+    "whole_city": ("全市", "whole city"),
+    "districts": ("市辖区", "districts under the city"),
+    "urban_area": ("城区", "urban area"),
+    "built_up_area": ("建成区", "built-up area"),
+    "not_spatial": ("不涉及空间范围", "not spatial"),
+}
 
 
 def unit_text(unit: Unit | None, lang: str) -> str:
@@ -47,20 +74,46 @@ def unit_text(unit: Unit | None, lang: str) -> str:
     return unit if isinstance(unit, str) else unit.get(lang)
 
 
+def unit_candidates(unit: Unit | None) -> list[str]:
+    """The texts that may give a unit's machine-readable form, in order: ``code``, zh, en."""
+    if unit is None:
+        return []
+    if isinstance(unit, str):
+        return [unit]
+    return [t for t in (unit.code, unit.zh, unit.en) if t]
+
+
 class Domain(Spec):
     id: Id
     name: Text
     description: Text | None = None
 
 
+class Publication(Spec):
+    """Where a variable is published: a yearbook table and its printed column, a census, a bulletin."""
+
+    publication: NonEmpty
+    table: str | None = None
+    column: str | None = None
+    note: str | None = None
+
+
 class Variable(Spec):
-    """A raw statistic a city reports (population, GDP, number of hospital beds …)."""
+    """A raw statistic a city reports (population, GDP, number of hospital beds …).
+
+    ``scope`` is the area it is measured over; ``aliases`` are the column headers it is published
+    under (yearbook headers in both languages, common research-panel names); ``published_in``
+    says where (docs/format.md).
+    """
 
     id: Id
     name: Text
     unit: Unit
+    scope: Scope | None = None
+    aliases: list[NonEmpty] = Field(default_factory=list)
     range: Range = (None, None)
     description: Text | None = None
+    published_in: list[Publication] = Field(default_factory=list)
 
 
 class Goalposts(Spec):
@@ -103,6 +156,10 @@ class Indicator(Spec):
     unit: Unit
     direction: Direction
     formula: str | None = None
+    scope: Scope | None = None
+    aliases: list[NonEmpty] = Field(default_factory=list)
+    mixed_scopes: Text | None = None
+    published_in: list[Publication] = Field(default_factory=list)
     range: Range = (None, None)
     goalposts: Goalposts | None = None
     target: Target | None = None
@@ -111,6 +168,10 @@ class Indicator(Spec):
     tags: list[str] = Field(default_factory=list)
     provenance: str | None = None
     notes: str | None = None
+    #: A context indicator describes the city (its size, a count a standard asks for, a profile item)
+    #: and is shown in profiles and reports, but never scored: a framework leaf that holds it weighs 0
+    #: whatever its written weight, it is not normalised, and it needs no goalposts.
+    context: bool = False
 
 
 class Override(Spec):
@@ -147,11 +208,21 @@ TreeItem = Annotated[
 Node.model_rebuild()
 
 
+class Edition(Spec):
+    """The standard and edition a framework follows, and how far its structure was checked against it."""
+
+    standard: NonEmpty
+    published: str | None = None
+    verified: Verified | None = None
+    note: str | None = None
+
+
 class Framework(Spec):
     id: FrameworkId
     version: str
     name: Text
     description: Text | None = None
+    edition: Edition | None = None
     pipeline: list[PipelineStep] = Field(default_factory=list)
     tree: list[TreeItem]
     overrides: dict[str, Override] = Field(default_factory=dict)

@@ -8,10 +8,11 @@ wrong types) were already reported while loading (:mod:`citystd.library.load`).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 
 from citystd.diagnostics import Diagnostic, Location, Msg, suggestion
+from citystd.library.datarules import check_data_rules
 from citystd.library.formula import Formula, FormulaError, parse
 from citystd.library.load import Library, Origin
 from citystd.library.models import Framework, Goalposts, Indicator, Leaf, Node, Target, Thresholds
@@ -59,6 +60,7 @@ def check_library(lib: Library) -> list[Diagnostic]:
     for fw_id, fw in lib.frameworks.items():
         out.extend(check_framework(lib, fw, lib.origins[("framework", fw_id)]))
     out.extend(_unused(lib, formulas))
+    out.extend(check_data_rules(lib, formulas))
     return out
 
 
@@ -159,8 +161,10 @@ def _unused(lib: Library, formulas: dict[str, Formula]) -> Iterator[Diagnostic]:
                     lib.origins[("indicators", ind_id)].locate("id"),
                     Msg("add it to a framework's tree, or remove it", "请将其加入某个框架的指标树，或删除"))
     used_var = {n for f in formulas.values() for n in f.names}
-    for var_id in lib.variables:
-        if var_id not in used_var:
+    for var_id, var in lib.variables.items():
+        # a published statistic (``published_in``) documents what data files carry even before a
+        # formula uses it: it is read, converted and checked, and `check` lists it
+        if var_id not in used_var and not var.published_in:
             yield Diagnostic(
                 "W603", Msg(f"variable '{var_id}' is used by no formula", f"变量 '{var_id}' 未被任何公式使用"),
                 lib.origins[("variables", var_id)].locate("id"))
@@ -362,14 +366,23 @@ def _pipeline(lib: Library, fw: Framework, origin: Origin, nodes: dict[str, tupl
                                                  "which its tree does not use",
                                                  f"框架 '{fid}'：步骤 {name} 指定的指标 '{ind}' 不在指标树中"),
                                      origin.locate(*here, "indicators", j), suggestion(ind, leaves))
-        named: dict[str, object] = {}
+        if isinstance(params, NormaliseParams) and params.indicators:
+            for ind in params.indicators:
+                if ind not in leaves:
+                    yield Diagnostic("R204", Msg(f"framework '{fid}': step {name} names indicator '{ind}', "
+                                                 "which its tree does not use",
+                                                 f"框架 '{fid}'：步骤 {name} 指定的指标 '{ind}' 不在指标树中"),
+                                     origin.locate(*here, "indicators", ind, key=True), suggestion(ind, leaves))
+        named: dict[str, str] = {}  # node id → the key that names it
         if isinstance(params, WeightsParams):
-            named = {**(params.matrices or {}), **{n: None for n in params.nodes or []}}
+            named = {**{n: "targets" for n in params.targets or {}}, **{n: "matrices" for n in params.matrices or {}},
+                     **{n: "nodes" for n in params.nodes or []}}
+            yield from _target_counts(fw, origin, params, here)
         elif isinstance(params, AggregateParams):
-            named = dict(params.nodes or {})
-        for node_id in named:
+            named = {n: "nodes" for n in params.nodes or {}}
+            yield from _levels(fw, origin, params, here)
+        for node_id, sub in named.items():
             if node_id not in nodes and node_id != "root":
-                sub = "matrices" if isinstance(params, WeightsParams) and node_id in (params.matrices or {}) else "nodes"
                 yield Diagnostic("T507", Msg(f"framework '{fid}': step {name} names node '{node_id}', which is not in "
                                              "the tree", f"框架 '{fid}'：步骤 {name} 指定的节点 '{node_id}' 不在指标树中"),
                                  origin.locate(*here, sub, node_id, key=True),
@@ -378,39 +391,113 @@ def _pipeline(lib: Library, fw: Framework, origin: Origin, nodes: dict[str, tupl
             yield from _normalise_needs(lib, fw, origin, params, leaves, here)
 
 
+def _tree_levels(items: list) -> tuple[int, dict[str, int]]:
+    """The root's level and every node's (1 = directly above indicators), as the engine counts them."""
+    levels: dict[str, int] = {}
+
+    def walk(children: list) -> int:
+        level = 1
+        for item in children:
+            if isinstance(item, Node):
+                below = walk(item.children)
+                levels[item.id] = below
+                level = max(level, below + 1)
+        return level
+
+    return walk(items), levels
+
+
+def _levels(fw: Framework, origin: Origin, params: AggregateParams, here: tuple) -> Iterator[Diagnostic]:
+    """T520: ``levels`` keys the tree has no node at."""
+    root, levels = _tree_levels(fw.tree)
+    present = {*levels.values(), root}
+    for level in params.levels or {}:
+        if level not in present:
+            shown = ", ".join(str(v) for v in sorted(present))
+            yield Diagnostic("T520", Msg(f"framework '{fw.id}': aggregate `levels` names level {level}, but the tree's "
+                                         f"nodes are at levels {shown} (1 = just above indicators, {root} = root)",
+                                         f"框架 '{fw.id}'：aggregate 的 `levels` 指定了第 {level} 层，但指标树的节点位于第 "
+                                         f"{shown} 层（1 = 紧邻指标的一层，{root} = 根）"),
+                             origin.locate(*here, "levels", level, key=True),
+                             Msg("a node's level is one more than its highest child node; or name nodes in `nodes:`",
+                                 "节点的层级比其最高的子节点高一层；也可以在 `nodes:` 中按节点指定"))
+
+
+def _target_counts(fw: Framework, origin: Origin, params: WeightsParams, here: tuple) -> Iterator[Diagnostic]:
+    """T521: a node's target importances must number its children."""
+    sizes = {item.id: len(item.children) for item, _ in iter_nodes(fw.tree) if isinstance(item, Node)}
+    sizes["root"] = len(fw.tree)
+    for node_id, targets in (params.targets or {}).items():
+        n = sizes.get(node_id)
+        if n is not None and len(targets) != n:
+            yield Diagnostic("T521", Msg(f"framework '{fw.id}': {len(targets)} target importances for node '{node_id}', "
+                                         f"which has {n} children", f"框架 '{fw.id}'：节点 '{node_id}' 有 {n} 个子节点，"
+                                         f"却给出了 {len(targets)} 个目标重要性"),
+                             origin.locate(*here, "targets", node_id),
+                             Msg("give one importance per child, in the order of the tree (weight-0 children too)",
+                                 "请按树中的顺序为每个子节点给出一个重要性（权重为 0 的子节点也要给）"))
+
+
 def _normalise_needs(lib: Library, fw: Framework, origin: Origin, params: NormaliseParams,
                      leaves: dict[str, tuple], here: tuple) -> Iterator[Diagnostic]:
-    need = {"goalposts": ("goalposts", "E806"), "distance_to_target": ("target", "E805"),
-            "tiers": ("thresholds", "E807")}.get(params.method)
-    if need is None:
-        return
+    need_of = {"goalposts": ("goalposts", "E806"), "distance_to_target": ("target", "E805"),
+               "tiers": ("thresholds", "E807")}
+    wanted: dict[str, list[str]] = {}  # method → indicators it normalises
+    own = params.indicators or {}
+    for ind_id in leaves:
+        method = params.for_indicator(ind_id).method if ind_id in own else params.method
+        wanted.setdefault(method, []).append(ind_id)
+    for method, inds in wanted.items():
+        if method in need_of:
+            yield from _missing_bounds(lib, fw, origin, method, need_of[method], inds, here)
+
+
+def _missing_bounds(lib: Library, fw: Framework, origin: Origin, method: str, need: tuple[str, str],
+                    inds: list[str], here: tuple) -> Iterator[Diagnostic]:
     attr, code = need
     missing = []
-    for ind_id in leaves:
+    for ind_id in inds:
         ind = lib.indicators.get(ind_id)
-        if ind is None:
+        if ind is None or ind.context:  # a context indicator is shown, never normalised
             continue
         b = effective_bounds(ind, fw)
         if getattr(b, attr) is None:
             missing.append(ind_id)
     if missing:
         shown = ", ".join(missing[:8]) + (f" … (+{len(missing) - 8})" if len(missing) > 8 else "")
-        yield Diagnostic(code, Msg(f"framework '{fw.id}' normalises with {params.method}, but "
+        yield Diagnostic(code, Msg(f"framework '{fw.id}' normalises with {method}, but "
                                    f"{len(missing)} indicator(s) have no {attr}: {shown}",
-                                   f"框架 '{fw.id}' 使用 {params.method} 标准化，但有 {len(missing)} 个指标缺少 {attr}：{shown}"),
+                                   f"框架 '{fw.id}' 使用 {method} 标准化，但有 {len(missing)} 个指标缺少 {attr}：{shown}"),
                          origin.locate(*here, "method"),
                          Msg(f"give each indicator `{attr}:` (or an override in the framework)",
                              f"请为每个指标提供 `{attr}:`（或在框架中覆盖）"))
 
 
-def effective_weights(fw: Framework) -> dict[str, float]:
-    """Indicator id → product of its rescaled weights up to the root (methods.md §6)."""
+def context_ids(lib: Library) -> frozenset[str]:
+    """The ids of the library's context indicators (``context: true``): shown, never scored."""
+    return frozenset(i for i, ind in lib.indicators.items() if ind.context)
+
+
+def scoring_weight(item: Node | Leaf, context: Collection[str] = ()) -> float:
+    """The weight ``item`` scores with: its written weight (negative taken as 0), but 0 for a leaf
+    holding a context indicator and for a node none of whose indicators is scored (format.md)."""
+    if isinstance(item, Leaf):
+        return 0.0 if item.indicator in context else max(item.weight, 0.0)
+    if not any(scoring_weight(c, context) > 0 for c in item.children):
+        return 0.0
+    return max(item.weight, 0.0)
+
+
+def effective_weights(fw: Framework, context: Collection[str] = ()) -> dict[str, float]:
+    """Indicator id → product of its rescaled weights up to the root (methods.md §6); indicators
+    in ``context`` (see :func:`context_ids`) weigh 0."""
     out: dict[str, float] = {}
 
     def walk(items: list, factor: float) -> None:
-        total = sum(max(i.weight, 0.0) for i in items)
-        for item in items:
-            w = factor * (max(item.weight, 0.0) / total if total > 0 else 0.0)
+        weights = [scoring_weight(i, context) for i in items]
+        total = sum(weights)
+        for item, own in zip(items, weights, strict=True):
+            w = factor * (own / total if total > 0 else 0.0)
             if isinstance(item, Leaf):
                 out[item.indicator] = out.get(item.indicator, 0.0) + w
             else:

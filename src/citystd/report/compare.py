@@ -20,7 +20,7 @@ from citystd.report import labels as L
 from citystd.report import summary as S
 
 #: pipeline parameters that follow from the data, not from the rules (left out of the comparison)
-DATA_DRIVEN = {"weights": ("effective",)}
+DATA_DRIVEN = {"weights": ("effective", "optimised")}
 
 
 def _steps(doc: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:

@@ -124,10 +124,12 @@ def _batch(rows: _Rows, kind: str, ids: list[str], value: np.ndarray | None, sco
 
 
 def _rating_codes(ratings: np.ndarray) -> np.ndarray:
-    """Index of each rating in :data:`RATINGS`, −1 for none (vectorised through a categorical)."""
+    """Index of each rating in :data:`RATINGS`, −1 for none (one hash pass, then a small lookup)."""
     import pandas as pd
 
-    return pd.Categorical(ratings, categories=RATINGS).codes.astype(np.int8)
+    codes, uniques = pd.factorize(ratings, use_na_sentinel=True)
+    lookup = np.array([RATINGS.index(u) if u in RATINGS else -1 for u in uniques] + [-1], dtype=np.int8)
+    return lookup[codes]
 
 
 def _blocks(ids: list[str], n: int) -> Iterator[list[str]]:
@@ -217,7 +219,8 @@ def write(path: Path, batches: Iterator[Any], doc_rest: dict[str, Any]) -> None:
     pa, pq = _pyarrow()
     sch = schema()
     # store_schema=False: pyarrow would otherwise repeat the metadata, base64-encoded, in its own schema
-    with pq.ParquetWriter(str(path), sch, compression="zstd", use_dictionary=True, write_statistics=True,
+    with pq.ParquetWriter(str(path), sch, compression="zstd", use_dictionary=["city", "code", "kind", "id", "rating"],
+                          write_statistics=True,
                           store_schema=False) as w:
         wrote = False
         for batch in batches:
@@ -291,7 +294,7 @@ def _rows(t: Any) -> list[dict[str, Any]]:
         key = (city, whole(year))
         row = rows.get(key)
         if row is None:
-            row = rows[key] = {"city": str(city), **({"code": text(code)} if not pd.isna(code) else {}),
+            row = rows[key] = {"city": str(city), "code": text(code),
                                "year": whole(year), "score": None, "rank": None, "rating": None, "coverage": None,
                                "nodes": {}, "indicators": {}}
         if kind == "indicator":
