@@ -242,6 +242,9 @@ def test_counts_equal_a_plain_histogram(reps: int, nodes: int, units: int, resol
     want = np.bincount(flat.ravel(), minlength=stats.counts.size).reshape(stats.counts.shape)
     np.testing.assert_array_equal(stats.counts, want)
     np.testing.assert_array_equal(stats.total, ranks.sum(axis=0))
+    blocked = RankStats(nominal, resolution)  # runs worked through in blocks of a few cells
+    blocked.merge_runs(blocked.runs(blocked.binned(ranks), *blocked.sums(ranks), block=max(1, reps * 2)))
+    np.testing.assert_array_equal(blocked.counts, want)
 
 
 def test_batched_path_follows_per_node_rules(asem) -> None:  # type: ignore[no-untyped-def]

@@ -100,22 +100,33 @@ class RankStats:
         both = (r > 0) & (self.nominal[None] > 0)
         return r.sum(axis=0), np.where(both, np.abs(r - self.nominal[None]), 0).sum(axis=0)
 
-    def runs(self, binned: np.ndarray, total: np.ndarray, shift: np.ndarray) -> RankRuns:
+    def runs(self, binned: np.ndarray, total: np.ndarray, shift: np.ndarray, block: int = 4_000_000) -> RankRuns:
         """The counts of ``binned`` (replications, nodes, units) as runs: each (node, unit)'s bins are
         sorted along the replications and counted run by run, so the result lists only the bins
         seen (cost ∝ the ranks counted, never the histogram's size — which for thousands of units
-        is far larger than a task). A pure function: computed where the ranks are (a worker)."""
+        is far larger than a task). Positions as int32 and counts as uint16 where they fit; worked
+        through in blocks of ~``block`` ranks (bounded temporaries). A pure function: computed where
+        the ranks are (a worker)."""
         s = binned.shape[0]
-        if s == 0:
-            return RankRuns(np.zeros(0, np.int64), np.zeros(0, np.int64), total, shift)
-        b = np.sort(np.ascontiguousarray(binned.reshape(s, -1).T), axis=1)  # (cells, replications)
-        start = np.ones(b.shape, dtype=bool)
-        start[:, 1:] = b[:, 1:] != b[:, :-1]
-        cell, pos = np.nonzero(start)  # run starts, by cell then position
-        last = np.ones(len(cell), dtype=bool)
-        last[:-1] = cell[1:] != cell[:-1]
-        end = np.where(last, s, np.append(pos[1:], s))
-        return RankRuns(cell * self.bins + b[cell, pos].astype(np.int64), (end - pos).astype(np.int64), total, shift)
+        flat = binned.reshape(s, -1)
+        cells = flat.shape[1]
+        index_type = np.int32 if cells * self.bins < 2**31 else np.int64
+        count_type = np.uint16 if s < 2**16 else np.uint32
+        if s == 0 or cells == 0:
+            return RankRuns(np.zeros(0, index_type), np.zeros(0, count_type), total, shift)
+        step = max(1, block // s)
+        index, count = [], []
+        for c0 in range(0, cells, step):
+            b = np.sort(np.ascontiguousarray(flat[:, c0:c0 + step].T), axis=1)  # (cells, replications)
+            start = np.ones(b.shape, dtype=bool)
+            start[:, 1:] = b[:, 1:] != b[:, :-1]
+            cell, pos = np.nonzero(start)  # run starts, by cell then position
+            last = np.ones(len(cell), dtype=bool)
+            last[:-1] = cell[1:] != cell[:-1]
+            end = np.where(last, s, np.append(pos[1:], s))
+            index.append(((cell + c0) * self.bins + b[cell, pos]).astype(index_type))
+            count.append((end - pos).astype(count_type))
+        return RankRuns(np.concatenate(index), np.concatenate(count), total, shift)
 
     def merge_runs(self, part: RankRuns) -> None:
         """Add a task's :meth:`runs` (each (node, unit, bin) at most once: no collisions)."""
