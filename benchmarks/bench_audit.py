@@ -264,7 +264,7 @@ def main() -> None:
     ap.add_argument("which", nargs="*", default=["asem"])
     ap.add_argument("--loop", type=int, default=100)
     args = ap.parse_args()
-    print("| case | replications | citystd audit | upstream runs | loop over run() | speed-up | failed | JSON | "
+    print("| case | replications | citystd audit | upstream configurations | loop over run() | speed-up | failed | JSON | "
           "peak memory |")
     print("|---|---|---|---|---|---|---|---|---|")
     sys.stdout.flush()
