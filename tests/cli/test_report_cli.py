@@ -110,7 +110,7 @@ def test_report_rejects_what_is_not_results(tmp_path: Path, results: Path) -> No
     array = tmp_path / "array.json"
     array.write_text("[1, 2]", encoding="utf-8")
     r = report(str(array), "-o", str(tmp_path / "r.md"))
-    assert r.exit_code == 1 and "JSON list" in r.stderr
+    assert r.exit_code == 1 and "JSON array" in r.stderr
     r = report(str(tmp_path / "missing.json"), "-o", str(tmp_path / "r.md"))
     assert r.exit_code == 2 and "U901" in r.stderr
     assert not (tmp_path / "r.md").exists()

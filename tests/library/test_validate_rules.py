@@ -37,6 +37,9 @@ EXPECTED: dict[str, list[tuple[str, str, int | None, int | None]]] = {
     "F301_formula_not_allowed.yaml": [("F301", "F301_formula_not_allowed.yaml", 9, 14)],
     "F301_formula_syntax.yaml": [("F301", "F301_formula_syntax.yaml", 9, 27)],
     "F302_formula_function.yaml": [("F302", "F302_formula_function.yaml", 9, 14)],
+    "F303_constant_formula.yaml": [("F303", "F303_constant_formula.yaml", 9, 15)],
+    "F304_formula_overflow.yaml": [("F304", "F304_formula_overflow.yaml", 9, 27)],  # 10 ** 10 ** 10
+    "F304_divides_by_zero.yaml": [("F304", "F304_divides_by_zero.yaml", 9, 27)],  # unemployed / (2 - 2)
     "N401_range_order.yaml": [("N401", "N401_range_order.yaml", 9, 12)],
     "N402_goalposts_equal.yaml": [("N402", "N402_goalposts_equal.yaml", 10, 16)],
     "N403_goalposts_direction.yaml": [("N403", "N403_goalposts_direction.yaml", 10, 16)],
@@ -45,6 +48,7 @@ EXPECTED: dict[str, list[tuple[str, str, int | None, int | None]]] = {
     "N405_target_range.yaml": [("N405", "N405_target_range.yaml", 10, 21)],
     "N406_target_direction.yaml": [("N406", "N406_target_direction.yaml", 8, 16)],
     "N407_bounds_outside_range.yaml": [("N407", "N407_bounds_outside_range.yaml", 10, 33)],
+    "N408_not_finite.yaml": [("N408", "N408_not_finite.yaml", 10, 33)],
     "R201_duplicate_across_files": [("R201", "R201_duplicate_across_files/b.yaml", 6, 9)],
     "R201_indicator_named_like_variable.yaml": [("R201", "R201_indicator_named_like_variable.yaml", 3, 9)],
     "R202_unknown_domain.yaml": [("R202", "R202_unknown_domain.yaml", 6, 13)],
@@ -80,12 +84,19 @@ EXPECTED: dict[str, list[tuple[str, str, int | None, int | None]]] = {
     "T507_aggregate_node_rule.yaml": [("T507", "T507_aggregate_node_rule.yaml", 10, 11)],
     "T508_override_unused.yaml": [("T508", "T508_override_unused.yaml", 9, 5)],
     "T509_duplicate_indicator.yaml": [("T509", "T509_duplicate_indicator.yaml", 8, 19)],
+    "T510_zero_weights.yaml": [("T510", "T510_zero_weights.yaml", 7, 7)],
+    "T510_zero_weights_top.yaml": [("T510", "T510_zero_weights_top.yaml", 7, 5)],
+    "T511_weight_not_finite.yaml": [
+        ("T511", "T511_weight_not_finite.yaml", 9, 15),  # .nan
+        ("T511", "T511_weight_not_finite.yaml", 11, 50),  # .inf
+    ],
     "T520_unknown_level.yaml": [("T520", "T520_unknown_level.yaml", 7, 48)],
     "T521_target_count.yaml": [("T521", "T521_target_count.yaml", 7, 52)],
     "T540_reserved_node_id.yaml": [("T540", "T540_reserved_node_id.yaml", 7, 11)],
     "W601_unused_indicator.yaml": [("W601", "W601_unused_indicator.yaml", 3, 9)],
     "W602_source_no_clause.yaml": [("W602", "W602_source_no_clause.yaml", 10, 9)],
     "W603_unused_variable.yaml": [("W603", "W603_unused_variable.yaml", 3, 9)],
+    "W604_bidi_control.yaml": [("W604", "W604_bidi_control.yaml", 4, 27)],
     "W610_unit_not_machine_readable.yaml": [("W610", "W610_unit_not_machine_readable.yaml", 5, 11)],
     "Y001_syntax.yaml": [("Y001", "Y001_syntax.yaml", 5, 1)],
     "Y002_duplicate_key.yaml": [("Y002", "Y002_duplicate_key.yaml", 5, 5)],
@@ -93,10 +104,11 @@ EXPECTED: dict[str, list[tuple[str, str, int | None, int | None]]] = {
     "Y003_unquoted_version.yaml": [("Y003", "Y003_unquoted_version.yaml", 4, 12)],
     "Y004_binary.yaml": [("Y004", "Y004_binary.yaml", None, None)],
     "Y004_not_utf8.yaml": [("Y004", "Y004_not_utf8.yaml", 3, None)],
-    "Y005_alias_bomb.yaml": [("Y005", "Y005_alias_bomb.yaml", 2, 26)],
+    "Y005_alias_bomb.yaml": [("Y005", "Y005_alias_bomb.yaml", 2, 50)],  # the first alias expanded too far
     "Y005_deep.yaml": [("Y005", "Y005_deep.yaml", 2, 74)],
     "Y006_no_version.yaml": [("Y006", "Y006_no_version.yaml", 1, 1)],
     "Y006_wrong_version.yaml": [("Y006", "Y006_wrong_version.yaml", 1, 10)],
+    "Y007_empty.yaml": [("Y007", "Y007_empty.yaml", 1, 1)],
 }
 
 

@@ -167,7 +167,8 @@ def _derived_range_findings(values: Any, ranges: dict, lib: Library, plan: Any, 
     cols, _, bad = outside(values, ranges)  # one pass; messages only for the columns with a finding
     for ind_id in (c for c, any_bad in zip(cols, bad.any(axis=0), strict=True) if any_bad):
         rng = ranges[ind_id]
-        first = plan.formulas[ind_id].names[0]
+        names = plan.formulas[ind_id].names
+        first = names[0] if names else ind_id
 
         def locate(unit: Any, year: Any, column: str, _first: str = first) -> Location:
             return city.locate(unit, year, _first)

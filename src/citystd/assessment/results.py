@@ -128,9 +128,12 @@ class Results:
 
         Each column is formatted by orjson a whole array at a time, and each result row is filled
         into one precomputed template, in chunks of rows, so a 10,000 × 300 result neither builds
-        millions of small dicts nor holds every cell's text at once.
+        millions of small dicts nor holds every cell's text at once. Bidirectional control
+        characters are written as ``\\u`` escapes (:func:`citystd.textsafe.escape_bidi_json`).
         """
         import orjson
+
+        from citystd.textsafe import escape_bidi_json
 
         sc, nodes = self.scores, [*self.node_ids, ROOT]
         q = orjson.dumps
@@ -160,12 +163,13 @@ class Results:
             sources += [f(sc.values, k), f(sc.scores, k), i(sc.indicator_ranks, k), c(sc.indicator_colours, k)]
         del nodes
         order = np.asarray(self.order, dtype=np.int64)
-        yield q(self.header())[:-1] + b',"results":['
+        yield escape_bidi_json(q(self.header())[:-1] + b',"results":[')
         for start in range(0, len(order), chunk):
             rows = order[start:start + chunk]
             cols = [_texts(kind, data, rows).tolist() for kind, data in sources]
-            yield (b"\n" if start == 0 else b",\n") + b",\n".join([template % r for r in zip(*cols, strict=True)])
-        yield (b"\n" if len(order) else b"") + b"]," + q(self.footer())[1:] + b"\n"
+            yield escape_bidi_json((b"\n" if start == 0 else b",\n")
+                                   + b",\n".join([template % r for r in zip(*cols, strict=True)]))
+        yield escape_bidi_json((b"\n" if len(order) else b"") + b"]," + q(self.footer())[1:] + b"\n")
 
 
 def _factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -288,11 +292,13 @@ def dumps(doc: dict[str, Any]) -> bytes:
     """Deterministic UTF-8 JSON in the layout of :meth:`Results.json_bytes` (one result per line)."""
     import orjson
 
+    from citystd.textsafe import escape_bidi_json
+
     rows = doc.get("results", [])
     head = orjson.dumps({k: v for k, v in doc.items() if k in _HEAD})
     tail = orjson.dumps({k: v for k, v in doc.items() if k not in _HEAD and k != "results"})
     body = b",\n".join(orjson.dumps(r) for r in rows)
-    return head[:-1] + b',"results":[\n' + body + (b"\n" if body else b"") + b"]," + tail[1:] + b"\n"
+    return escape_bidi_json(head[:-1] + b',"results":[\n' + body + (b"\n" if body else b"") + b"]," + tail[1:] + b"\n")
 
 
 _HEAD = ("citystd_version", "framework", "input", "pipeline", "tree", "indicators")

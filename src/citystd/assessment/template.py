@@ -40,6 +40,7 @@ from citystd.io.cells import column_letter
 from citystd.io.template_layout import MARKER, MARKER_SHEET, VERSION
 from citystd.library.load import Library
 from citystd.library.models import Framework, Leaf, Node, unit_text
+from citystd.textsafe import csv_text, mark_bidi
 
 FIXED_TIME = datetime.datetime(2024, 1, 1)
 INPUT_FILL = "FFF2CC"  # light yellow: cells to fill
@@ -94,10 +95,11 @@ def parse_years(text: str | None, default: int | None = None) -> list[int]:
 
 
 def parse_cities(text: str | None) -> list[str]:
-    """``"A,B, C"`` → ["A", "B", "C"] (also the Chinese comma and 、); duplicates removed."""
+    """``"A,B, C"`` → ["A", "B", "C"] (also the Chinese comma and 、); duplicates removed; bidi
+    controls shown as ``[U+202E]`` (:func:`citystd.textsafe.mark_bidi`)."""
     if text is None:
         return []
-    return list(dict.fromkeys(c.strip() for c in re.split(r"[,，、;；\n]", text) if c.strip()))
+    return list(dict.fromkeys(mark_bidi(c.strip()) for c in re.split(r"[,，、;；\n]", text) if c.strip()))
 
 
 def template_rows(lib: Library, fw: Framework) -> list[TemplateRow]:
@@ -576,15 +578,26 @@ def workbook_bytes(wb: Any) -> bytes:
 
     wb.properties.creator = "citystd template"
     wb.properties.lastModifiedBy = "citystd template"
+    _mark_bidi_cells(wb)
     return fixed_bytes(wb, date_time=FIXED_TIME)
 
 
+def _mark_bidi_cells(wb: Any) -> None:
+    """Bidirectional controls in any text of the workbook (names and definitions from a library)
+    shown as ``[U+202E]``, as in every output for people (:mod:`citystd.textsafe`)."""
+    from citystd.textsafe import has_bidi
+
+    for ws in wb.worksheets:
+        # the cells that exist (iter_rows would create an empty cell at every position it visits,
+        # which changes the file)
+        for cell in list(getattr(ws, "_cells", {}).values()):
+            if isinstance(cell.value, str) and has_bidi(cell.value):
+                cell.value = mark_bidi(cell.value)
+            if cell.comment is not None and has_bidi(cell.comment.text):
+                cell.comment.text = mark_bidi(cell.comment.text)
+
+
 # --- csv -------------------------------------------------------------------------------------------
-
-
-def _safe(text: str) -> str:
-    """Neutralise spreadsheet formula injection in a CSV text cell."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def build_csv(lib: Library, fw: Framework, *, lang: str = "zh", years: Sequence[int],
@@ -601,6 +614,6 @@ def build_csv(lib: Library, fw: Framework, *, lang: str = "zh", years: Sequence[
     for city in (list(cities) or [""]):
         for y in years:
             for row in rows:
-                w.writerow([_safe(city), y, row.id, _safe(row.name["zh"]), _safe(row.name["en"]),
-                            _safe(row.unit[lang] or row.unit[_other(lang)]), range_text(row.lo, row.hi), "", "", ""])
+                w.writerow([csv_text(city), y, row.id, csv_text(row.name["zh"]), csv_text(row.name["en"]),
+                            csv_text(row.unit[lang] or row.unit[_other(lang)]), range_text(row.lo, row.hi), "", "", ""])
     return buf.getvalue()

@@ -67,7 +67,8 @@ def audit_data(data: Path | str | Sequence[Path | str] | pd.DataFrame, framework
                scheduler: str | None = None, bootstrap: int = 1000, sets: Sequence[str] = (),
                sheet: str | None = None, layout: str = "auto", id_column: str | None = None,
                choose: Mapping[str, str] | None = None, prefer: Sequence[Path | str] = (),
-               keep_going: bool = False, executor: Any = None) -> AuditOutcome:
+               keep_going: bool = False, executor: Any = None, loaded: tuple[Any, Framework] | None = None
+               ) -> AuditOutcome:
     """Audit a data set against a framework: the one entry point of ``citystd audit`` (and of the
     Python API). Returns the audit document (docs/audit.md), or None with the errors that stopped it.
 
@@ -80,6 +81,9 @@ def audit_data(data: Path | str | Sequence[Path | str] | pd.DataFrame, framework
       ``library`` replaces the built-in library; ``sets`` are ``step.param=value`` overrides;
     - ``uncertainty``: an uncertainty file, or the list itself (as in YAML: dicts with ``name`` and
       ``step``/``param``/``values``, ``weights_noise`` or ``exclude``); default the framework's own.
+
+    ``loaded``: the (library, framework) already loaded by the caller (then ``framework`` and
+    ``library`` only name them).
 
     Errors that stop the audit before it starts (unknown framework, unreadable file, bad options)
     raise :class:`~citystd.diagnostics.CitystdError`; findings in the data or the uncertainty
@@ -94,8 +98,8 @@ def audit_data(data: Path | str | Sequence[Path | str] | pd.DataFrame, framework
 
     if n < 2:
         raise error("A018", f"-N must be at least 2, not {n}", f"-N 至少为 2，而不是 {n}", exit_code=2)
-    lib, fw = load_framework(str(framework) if framework is not None else None,
-                             [Path(p) for p in library] if library else None)
+    lib, fw = loaded if loaded is not None else load_framework(str(framework) if framework is not None else None,
+                                                               [Path(p) for p in library] if library else None)
     if isinstance(uncertainty, (str, Path)):
         inputs, diags = load_uncertainty(Path(uncertainty), fw)
     elif uncertainty is not None:

@@ -34,8 +34,23 @@ def _version(value: bool) -> None:
 def _root(
     version: bool = typer.Option(False, "--version", help="Show the version and exit.", callback=_version,
                                  is_eager=True),
+    max_input_mb: float = typer.Option(None, "--max-input-mb", min=0.001, metavar="MIB",
+                                       help="Largest input file to read, in MiB (default: 10 for a library "
+                                            "YAML file, 256 for any other; also CITYSTD_MAX_INPUT_MB)."),
 ) -> None:
     """citystd: city indicator standards made executable."""
+    from citystd.diagnostics import CitystdError
+    from citystd.io.guard import limit_bytes, set_limit_mb
+
+    set_limit_mb(max_input_mb)
+    try:
+        limit_bytes()  # a CITYSTD_MAX_INPUT_MB that is not a number stops here, once
+    except CitystdError as exc:
+        from citystd.cli.common import default_lang, stderr_console
+        from citystd.cli.formats import print_human
+
+        print_human([exc.diagnostic], default_lang(), stderr_console(), with_summary=False)
+        raise typer.Exit(exc.exit_code) from None
 
 
 app.command("score")(score.score_command)

@@ -74,18 +74,18 @@ def audit_command(
         usage_error(f"--workers must be at least 1, not {workers}", f"--workers 至少为 1，而不是 {workers}", lang)
     if bootstrap < 1:
         usage_error(f"--bootstrap must be at least 1, not {bootstrap}", f"--bootstrap 至少为 1，而不是 {bootstrap}", lang)
-    if output is not None:
-        _check_output(output, data, uncertainty, lang)
     from citystd.audit.io import audit_data
     from citystd.cli.common import parse_columns
+    from citystd.io.inputs import expand
+    from citystd.io.outpath import check_output
     from citystd.library.select import load_framework
 
+    lib, fw = load_framework(framework, list(library) if library else None)
+    # every file read — those found in a data folder too — is an input -o may not be
+    check_output(output, [*(i.path for i in expand(list(data))), uncertainty, *lib.paths])
     err = stderr_console()
-    choose = None
-    if column:
-        lib, _ = load_framework(framework, list(library) if library else None)
-        choose = parse_columns(column, {**lib.variables, **lib.indicators}, lang)
-    outcome = audit_data(list(data), framework, uncertainty, library=list(library) if library else None, n=n,
+    choose = parse_columns(column, {**lib.variables, **lib.indicators}, lang) if column else None
+    outcome = audit_data(list(data), framework, uncertainty, loaded=(lib, fw), n=n,
                          seed=seed, sensitivity=sensitivity, city=city, size=list(size or []), year=year,
                          workers=workers, scheduler=scheduler, bootstrap=bootstrap, sets=list(sets or []), sheet=sheet,
                          layout=layout, id_column=id_column, choose=choose, prefer=list(prefer or []),
@@ -99,18 +99,14 @@ def audit_command(
         err.print(f"[bold red]{msg}[/]")
         raise typer.Exit(EXIT_FAIL)
     from citystd.audit.report import render
+    from citystd.cli.output import deliver
+    from citystd.textsafe import escape_bidi_json, mark_bidi_in
 
-    payload = render(outcome.document, fmt, lang)
-    if output is None:
-        typer.echo(payload.decode("utf-8"), nl=False)
+    if fmt == "json":  # names kept, bidirectional controls as \u escapes; the table shows them as [U+…]
+        payload = escape_bidi_json(render(outcome.document, fmt, lang))
     else:
-        from citystd.io.atomic import write_bytes_atomic
-
-        try:
-            write_bytes_atomic(output, payload)
-        except OSError as exc:
-            usage_error(f"cannot write {output}: {exc.strerror or exc}", f"无法写入 {output}：{exc.strerror or exc}", lang)
-        err.print(("wrote " if lang == "en" else "已写入 ") + str(output), markup=False)
+        payload = render(mark_bidi_in(outcome.document), fmt, lang)
+    deliver(output, [payload], lang)
     raise typer.Exit(EXIT_OK)
 
 
@@ -118,7 +114,7 @@ def _format(output: Path | None, fmt: str | None, lang: str) -> str:
     from citystd.cli.common import usage_error
 
     if fmt is None:
-        if output is None:
+        if output is None or str(output) == "-":
             return "table"
         fmt = EXTENSIONS.get(output.suffix.lower())
         if fmt is None:
@@ -134,21 +130,6 @@ def _format(output: Path | None, fmt: str | None, lang: str) -> str:
                     "xlsx 是二进制格式，不能输出到终端：请使用 -o 文件.xlsx", lang)
     assert fmt is not None
     return fmt
-
-
-def _check_output(output: Path, data: list[Path], uncertainty: Path | None, lang: str) -> None:
-    """Never over an input, a directory or anything but a regular file; the directory must exist."""
-    from citystd.cli.common import usage_error
-
-    for src in (*data, uncertainty):
-        if src is not None and src.exists() and output.exists() and output.resolve() == src.resolve():
-            usage_error(f"-o {output} is an input of this run: choose another file",
-                        f"-o {output} 是本次运行的输入文件：请换一个文件", lang)
-    if output.exists() and not output.is_file():
-        usage_error(f"-o {output} exists and is not a regular file", f"-o {output} 已存在且不是普通文件", lang)
-    if not output.parent.exists() and str(output.parent) not in ("", "."):
-        usage_error(f"-o {output}: directory {output.parent} does not exist",
-                    f"-o {output}：目录 {output.parent} 不存在", lang)
 
 
 __all__ = ["EXIT_FAIL", "audit_command"]

@@ -62,26 +62,35 @@ def _unknown(kind_en: str, kind_zh: str, value: str, known: Any, lang: str) -> N
 
 
 def _emit_table(title: str, headers: list[str], rows: list[list[str]]) -> None:
-    """A rich table on a terminal; tab-separated lines (with a header line) when piped."""
+    """A rich table on a terminal; tab-separated lines (with a header line) when piped.
+
+    Library texts are shown as text, never as markup; bidirectional controls as ``[U+202E]``;
+    piped cells are neutralised like CSV cells (:func:`citystd.textsafe.tsv_cell`).
+    """
+    from citystd.textsafe import mark_bidi, tsv_cell
+
     if is_tty():
+        from rich.markup import escape
         from rich.table import Table
 
         from citystd.cli.common import stdout_console
 
-        table = Table(title=title, show_lines=False, header_style="bold")
+        table = Table(title=escape(mark_bidi(title)), show_lines=False, header_style="bold")
         for h in headers:
-            table.add_column(h, overflow="fold")
+            table.add_column(escape(h), overflow="fold")
         for r in rows:
-            table.add_row(*r)
+            table.add_row(*(escape(mark_bidi(c)) for c in r))
         stdout_console().print(table)
     else:
         typer.echo("\t".join(headers))
         for r in rows:
-            typer.echo("\t".join(c.replace("\t", " ").replace("\n", " ") for c in r))
+            typer.echo("\t".join(tsv_cell(c) for c in r))
 
 
 def _json(obj: Any) -> None:
-    typer.echo(json.dumps(obj, ensure_ascii=False, indent=2))
+    from citystd.textsafe import escape_bidi_json_text
+
+    typer.echo(escape_bidi_json_text(json.dumps(obj, ensure_ascii=False, indent=2)))
 
 
 def _indicator_dict(ind: Any, frameworks: list[str]) -> dict[str, Any]:
@@ -271,8 +280,10 @@ def frameworks_show(
                "tree": tree, "effective_weights": weights})
         return
 
+    from citystd.textsafe import mark_bidi
+
     def label(entry: dict[str, Any]) -> str:
-        name = entry["name"][lang] if entry.get("name") else ""
+        name = mark_bidi(entry["name"][lang]) if entry.get("name") else ""
         key = entry.get("indicator") or entry.get("id")
         if entry.get("context"):
             return f"{key}  {name}  [{'背景指标，不计分' if lang == 'zh' else 'context, not scored'}]"
@@ -284,7 +295,7 @@ def frameworks_show(
 
         from citystd.cli.common import stdout_console
 
-        root = Tree(f"[bold]{escape(fw.id)}[/] {escape(fw.name.get(lang))} v{fw.version}")
+        root = Tree(f"[bold]{escape(fw.id)}[/] {escape(mark_bidi(fw.name.get(lang)))} v{escape(fw.version)}")
 
         def add(parent: Any, entries: list[dict[str, Any]]) -> None:
             for e in entries:
@@ -296,7 +307,7 @@ def frameworks_show(
         pipe = " → ".join(step_name(s) for s in fw.pipeline)
         stdout_console().print(("流程：" if lang == "zh" else "pipeline: ") + (pipe or "—"))
     else:
-        typer.echo(f"{fw.id}\t{fw.name.get(lang)}\tv{fw.version}")
+        typer.echo(f"{fw.id}\t{mark_bidi(fw.name.get(lang))}\tv{fw.version}")
 
         def emit(entries: list[dict[str, Any]], depth: int) -> None:
             for e in entries:
@@ -326,9 +337,12 @@ def indicators_coverage(
     """Coverage tables of the library: indicators per domain and source standard, how many have
     formulas, goalposts, thresholds, targets and verified sources, the frameworks, and what became
     of every row of the reference table."""
-    from citystd.cli.common import stderr_console, usage_error
+    from citystd.cli.common import usage_error
+    from citystd.cli.output import deliver
+    from citystd.io.outpath import check_output, is_stdout
     from citystd.library import coverage as cov
     from citystd.library.load import builtin_path
+    from citystd.textsafe import escape_bidi_json_text, mark_bidi
 
     lang = resolve_lang(lang)
     if fmt not in ("markdown", "json"):
@@ -338,18 +352,14 @@ def indicators_coverage(
     if reference_map is None and not library:
         default = builtin_path().parent / "docs" / "reference-map"
         reference_map = default if default.is_dir() else None
+    map_files = sorted(reference_map.glob("*.csv")) if reference_map is not None and reference_map.is_dir() else []
+    check_output(output, [*lib.paths, reference, *map_files])
     mapping = cov.read_reference_map(reference_map) if reference_map is not None else None
     table = cov.read_reference_table(reference) if reference is not None else None
     tables = cov.coverage(lib, mapping, table)
-    text = (cov.to_markdown(tables, lang) if fmt == "markdown"
-            else json.dumps(cov.to_json(tables, lang), ensure_ascii=False, indent=2) + "\n")
-    if output is None:
-        typer.echo(text, nl=False)
-        return
-    from citystd.io.atomic import write_text_atomic
-
-    if fmt == "markdown" and output.is_file():
+    text = (mark_bidi(cov.to_markdown(tables, lang)) if fmt == "markdown"
+            else escape_bidi_json_text(json.dumps(cov.to_json(tables, lang), ensure_ascii=False, indent=2)) + "\n")
+    if fmt == "markdown" and output is not None and not is_stdout(output) and output.is_file():
         merged = cov.replace_section(output.read_text(encoding="utf-8"), text)
         text = merged if merged is not None else text
-    write_text_atomic(output, text)
-    stderr_console().print(("wrote " if lang == "en" else "已写入 ") + str(output))
+    deliver(output, [text.encode("utf-8")], lang)

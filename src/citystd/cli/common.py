@@ -16,9 +16,28 @@ LANGS = ("zh", "en")
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+_warned_lang: set[str] = set()
+
+
 def default_lang() -> str:
-    """``CITYSTD_LANG``, else the locale (zh_* → zh), else en."""
-    for var in ("CITYSTD_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
+    """``CITYSTD_LANG``, else the locale (zh_* → zh), else en.
+
+    A ``CITYSTD_LANG`` that is neither zh… nor en… is ignored with one warning per run.
+    """
+    chosen = os.environ.get("CITYSTD_LANG", "").strip()
+    if chosen:
+        if chosen.lower().startswith(LANGS):
+            return "zh" if chosen.lower().startswith("zh") else "en"
+        if chosen not in _warned_lang:
+            _warned_lang.add(chosen)
+            fallback = _locale_lang()
+            sys.stderr.write(f"warning: CITYSTD_LANG={chosen!r} is neither zh nor en; using {fallback} "
+                             f"/ 警告：CITYSTD_LANG={chosen!r} 不是 zh 或 en，改用 {fallback}\n")
+    return _locale_lang()
+
+
+def _locale_lang() -> str:
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
         value = os.environ.get(var, "")
         if value:
             return "zh" if value.lower().startswith("zh") else "en"
@@ -58,7 +77,9 @@ def usage_error(en: str, zh: str, lang: str | None = None) -> None:
 
 
 def handles_errors(fn: F) -> F:
-    """Turn a CitystdError into its message and exit code, and anything unexpected into exit 2.
+    """Turn a CitystdError into its message and exit code, an OSError (disk full, no permission,
+    standard output closed) into a one-line message and exit 2, and anything unexpected into
+    "internal error" and exit 2.
 
     A user never sees a traceback; ``CITYSTD_DEBUG=1`` shows it for developers.
     """
@@ -68,7 +89,13 @@ def handles_errors(fn: F) -> F:
         from citystd.diagnostics import CitystdError
 
         try:
-            return fn(*args, **kwargs)
+            try:
+                result = fn(*args, **kwargs)
+            except typer.Exit:
+                sys.stdout.flush()  # a full or closed standard output shows here, not at exit
+                raise
+            sys.stdout.flush()
+            return result
         except (typer.Exit, typer.Abort, SystemExit):
             raise
         except CitystdError as exc:
@@ -79,6 +106,10 @@ def handles_errors(fn: F) -> F:
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
             raise typer.Exit(130) from None
+        except OSError as exc:  # the environment, not a bug
+            if os.environ.get("CITYSTD_DEBUG"):
+                raise
+            environment_error(exc, kwargs.get("lang") or default_lang())
         except Exception as exc:  # the last line of defence: never a traceback
             if os.environ.get("CITYSTD_DEBUG"):
                 raise
@@ -92,6 +123,61 @@ def handles_errors(fn: F) -> F:
             raise typer.Exit(EXIT_ERROR) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def environment_error(exc: OSError, lang: str) -> None:
+    """One line for an OSError that escaped the command, then exit 2.
+
+    Standard output that is closed (``| head``) ends the command quietly; one that cannot be
+    written (``> /dev/full``) is named as such. Standard output is then pointed at /dev/null so
+    that Python does not fail again when it flushes it at exit.
+    """
+    from rich.markup import escape
+
+    broken_stdout = isinstance(exc, BrokenPipeError) or _writing_a_stream(exc) or _stdout_broken()
+    if broken_stdout:
+        _silence_stdout()
+    if isinstance(exc, BrokenPipeError):
+        raise typer.Exit(EXIT_ERROR) from None
+    reason = exc.strerror or str(exc)
+    if broken_stdout:
+        en, zh = f"cannot write to standard output: {reason}", f"无法写入标准输出：{reason}"
+    elif exc.filename is not None:
+        en, zh = f"{exc.filename}: {reason}", f"{exc.filename}：{reason}"
+    else:
+        en, zh = reason, reason
+    stderr_console().print(f"[bold red]error:[/] {escape(zh if lang == 'zh' else en)}", markup=True)
+    raise typer.Exit(EXIT_ERROR) from None
+
+
+def _writing_a_stream(exc: BaseException) -> bool:
+    """True when ``exc`` was raised while echoing to standard output (click, rich)."""
+    tb = exc.__traceback__
+    while tb is not None:
+        module = tb.tb_frame.f_globals.get("__name__", "")
+        if module.endswith("click.utils") or module.startswith("rich."):
+            return True
+        tb = tb.tb_next
+    return False
+
+
+def _stdout_broken() -> bool:
+    try:
+        sys.stdout.flush()
+    except OSError:
+        return True
+    except ValueError:  # closed
+        return True
+    return False
+
+
+def _silence_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # not a real file (tests capture it)
+        pass
 
 
 def is_tty() -> bool:

@@ -27,18 +27,22 @@ def compare_command(
     """
     from citystd.cli.common import stderr_console, usage_error
     from citystd.cli.formats import print_human
+    from citystd.cli.output import deliver
     from citystd.diagnostics import Location, Msg, error
+    from citystd.io.outpath import check_output, is_stdout
     from citystd.report import compare as C
     from citystd.report.labels import label
     from citystd.report.load import load_results
 
     lang = resolve_lang(lang)
     if fmt is None:
-        fmt = {".json": "json", ".md": "markdown"}.get(output.suffix.lower(), "table") if output else "table"
+        fmt = {".json": "json", ".md": "markdown"}.get(output.suffix.lower(), "table") if output and not is_stdout(output) \
+            else "table"
     fmt = "markdown" if fmt == "md" else fmt
     if fmt not in FORMATS:
         usage_error(f"--format must be one of {', '.join(FORMATS)}, not '{fmt}'",
                     f"--format 只能是 {', '.join(FORMATS)} 之一，而不是 '{fmt}'", lang)
+    check_output(output, [a, b])
     err = stderr_console()
     doc_a, warn_a = load_results(a)
     doc_b, warn_b = load_results(b)
@@ -55,23 +59,19 @@ def compare_command(
                         Msg("compare anyway with --force: the changes then mix data and method",
                             "如仍要比较请加 --force：此时的变化同时来自数据和方法"))
         err.print(f"[bold yellow]⚠ {label('frameworks_differ', lang).format(what=what)}[/]", highlight=False)
+    from citystd.textsafe import escape_bidi_json_text, mark_bidi_in
+
     if fmt == "json":
         import json
 
-        text = json.dumps(cmp, ensure_ascii=False, indent=1) + "\n"
-    elif fmt == "markdown":
-        text = C.to_markdown(cmp, lang)
+        text = escape_bidi_json_text(json.dumps(cmp, ensure_ascii=False, indent=1)) + "\n"
     else:
-        text = C.to_text(cmp, lang)
-    if output is not None:
-        from citystd.io.atomic import write_text_atomic
-
-        write_text_atomic(output, text)
-        err.print(("wrote " if lang == "en" else "已写入 ") + str(output), markup=False)
-    elif fmt == "table" and err.is_terminal and _stdout_is_tty():
+        cmp = mark_bidi_in(cmp)  # names for people: bidirectional controls shown as [U+202E]
+        text = C.to_markdown(cmp, lang) if fmt == "markdown" else C.to_text(cmp, lang)
+    if (output is None or is_stdout(output)) and fmt == "table" and err.is_terminal and _stdout_is_tty():
         _print_rich(cmp, lang)
     else:
-        typer.echo(text, nl=False)
+        deliver(output, [text.encode("utf-8")], lang)
 
 
 def _stdout_is_tty() -> bool:

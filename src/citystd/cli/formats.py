@@ -8,6 +8,7 @@ from typing import Any
 
 from citystd import __version__
 from citystd.diagnostics import RULES, Diagnostic, Severity, count
+from citystd.textsafe import escape_bidi_json_text, mark_bidi
 
 FORMATS = ("human", "json", "github", "sarif")
 
@@ -27,8 +28,14 @@ def summary(diags: Sequence[Diagnostic], files: int, lang: str) -> str:
 
 def print_human(diags: Sequence[Diagnostic], lang: str, console: Any, *, files: int = 0,
                 with_summary: bool = True) -> None:
-    """Group findings by file: ``line:col  severity  CODE  message  [rule.name]`` and a hint line."""
-    from rich.markup import escape
+    """Group findings by file: ``line:col  severity  CODE  message  [rule.name]`` and a hint line.
+
+    Bidirectional control characters in names are shown as ``[U+202E]`` (:mod:`citystd.textsafe`).
+    """
+    from rich.markup import escape as rich_escape
+
+    def escape(text: str) -> str:
+        return rich_escape(mark_bidi(text))
 
     current: str | None = None
     for d in diags:
@@ -62,11 +69,11 @@ def to_json(diags: Sequence[Diagnostic], lang: str, *, files: int = 0) -> str:
         "warnings": warnings,
         "diagnostics": [d.to_dict(lang) for d in diags],
     }
-    return json.dumps(doc, ensure_ascii=False, indent=2)
+    return escape_bidi_json_text(json.dumps(doc, ensure_ascii=False, indent=2))
 
 
 def _gh_escape(text: str, prop: bool = False) -> str:
-    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    text = mark_bidi(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
     if prop:
         text = text.replace(":", "%3A").replace(",", "%2C")
     return text
@@ -129,4 +136,4 @@ def to_sarif(diags: Sequence[Diagnostic], lang: str) -> str:
             "results": results,
         }],
     }
-    return json.dumps(doc, ensure_ascii=False, indent=2)
+    return escape_bidi_json_text(json.dumps(doc, ensure_ascii=False, indent=2))

@@ -38,9 +38,17 @@ def coinr_command(
     problems, 2 usage.
     """
     from citystd.cli.common import stderr_console
-    from citystd.importers.coinr import DATA_FILE, import_coinr, read_table, write_library
+    from citystd.importers.coinr import DATA_FILE, import_coinr, output_files, read_table, write_library
+    from citystd.io.outpath import refuse_inputs
 
     lang = resolve_lang(lang)
+    if out.exists() and not out.is_dir():
+        from citystd.diagnostics import Location, error
+
+        raise error("U908", f"cannot write into '{out}': it is not a directory", f"无法写入 '{out}'：它不是目录",
+                    Location(str(out)), exit_code=2)
+    for target in output_files(out):  # data.csv of an earlier import given as iData, …
+        refuse_inputs(target, [idata, imeta])
     data = read_table(idata, str(idata))
     meta = read_table(imeta, str(imeta))
     lib = import_coinr(data, meta, framework_id, impute_by=impute_by, idata_name=str(idata), imeta_name=str(imeta))

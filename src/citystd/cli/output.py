@@ -4,7 +4,7 @@ one-city profile, the terminal table, CSV, and writing the output atomically."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,13 +18,19 @@ BINARY = ("xlsx", "parquet")
 
 
 def pick_format(output: Path | None, fmt: str | None, lang: str) -> str:
-    """The output format: ``--format``, else the extension of ``-o``, else ``table`` (usage errors exit 2)."""
+    """The output format: ``--format``, else the extension of ``-o``, else ``table`` (usage errors exit 2).
+
+    ``-o -`` is standard output: a binary format may go there only when it is not a terminal.
+    """
     from citystd.cli.common import usage_error
+    from citystd.io.outpath import is_stdout
     from citystd.report import EXTENSIONS
 
+    to_stdout = output is None or is_stdout(output)
     if fmt is None:
-        if output is None:
+        if to_stdout:
             return "table"
+        assert output is not None
         fmt = EXTENSIONS.get(output.suffix.lower(), "")
         if not fmt:
             known = ", ".join(EXTENSIONS)
@@ -36,7 +42,7 @@ def pick_format(output: Path | None, fmt: str | None, lang: str) -> str:
     if fmt not in FORMATS:
         usage_error(f"--format must be one of {', '.join(FORMATS)}, not '{fmt}'",
                     f"--format 只能是 {', '.join(FORMATS)} 之一，而不是 '{fmt}'", lang)
-    if output is None and fmt in BINARY:
+    if to_stdout and fmt in BINARY and (output is None or is_tty()):
         usage_error(f"{fmt} is a binary format and cannot be written to the terminal: use -o FILE.{fmt}",
                     f"{fmt} 是二进制格式，不能输出到终端：请使用 -o 文件.{fmt}", lang)
     return fmt
@@ -63,7 +69,15 @@ def _one_city(doc: dict[str, Any], city: str | None) -> dict[str, Any]:
 
 
 def render_output(doc: dict[str, Any], fmt: str, lang: str, city: str | None = None) -> bytes:
-    """The bytes of ``doc`` in ``fmt`` (json and csv of one city hold that city's rows only)."""
+    """The bytes of ``doc`` in ``fmt`` (json and csv of one city hold that city's rows only).
+
+    Outputs for people show bidirectional control characters as ``[U+202E]``; JSON keeps the
+    values and writes them as ``\\u`` escapes (:mod:`citystd.textsafe`).
+    """
+    if fmt != "json":
+        from citystd.textsafe import mark_bidi, mark_bidi_in
+
+        doc, city = mark_bidi_in(doc), (None if city is None else mark_bidi(city))
     if fmt in ("xlsx", "html", "markdown"):
         from citystd.report import renderer
 
@@ -88,32 +102,45 @@ def emit(get_doc: Callable[[], dict[str, Any]], fmt: str, lang: str, *, output: 
     (``score``); without them the document is rendered.
     """
     from citystd.cli.common import stderr_console
+    from citystd.io.outpath import is_stdout
 
-    if fmt == "parquet":
+    if fmt == "parquet":  # machine data, like JSON: names are kept as they are
         from citystd.io.atomic import write_atomic
         from citystd.report import parquet
 
         assert output is not None  # pick_format refuses binary formats on the terminal
         write_atomic(output, parquet.results_writer(results) if results is not None and city is None
                      else parquet.doc_writer(_one_city(get_doc(), city)))
-        stderr_console().print(("wrote " if lang == "en" else "已写入 ") + str(output), markup=False)
+        if not is_stdout(output):
+            stderr_console().print(("wrote " if lang == "en" else "已写入 ") + str(output), markup=False)
         return
-    if output is None and fmt == "table":
 
+    if (output is None or is_stdout(output)) and fmt == "table":
         print_table(_one_city(get_doc(), city), lang)
         return
     if fmt == "json" and city is None and json_chunks is not None:
         chunks: Iterator[bytes] = json_chunks()
     else:
         chunks = iter([render_output(get_doc(), fmt, lang, city)])
-    if output is not None:
-        from citystd.io.atomic import write_chunks_atomic
+    deliver(output, chunks, lang)
 
-        write_chunks_atomic(output, chunks)
-        stderr_console().print(("wrote " if lang == "en" else "已写入 ") + str(output), markup=False)
-    else:
+
+def deliver(output: Path | None, chunks: Iterable[bytes], lang: str, *, announce: bool = True) -> None:
+    """Bytes to the file ``output`` (atomically, :mod:`citystd.io.atomic`), or to standard output
+    when ``output`` is None or ``-``. Every command that writes goes through here; ``announce``
+    says "wrote FILE" on stderr."""
+    from citystd.cli.common import stderr_console
+    from citystd.io.outpath import is_stdout
+
+    if output is None or is_stdout(output):
         for piece in chunks:
             typer.echo(piece, nl=False)
+        return
+    from citystd.io.atomic import write_chunks_atomic
+
+    write_chunks_atomic(output, chunks)
+    if announce:
+        stderr_console().print(("wrote " if lang == "en" else "已写入 ") + str(output), markup=False, highlight=False)
 
 
 def render(doc: dict[str, Any], fmt: str, lang: str) -> str:
@@ -127,13 +154,18 @@ def render(doc: dict[str, Any], fmt: str, lang: str) -> str:
 
 
 def table_text(doc: dict[str, Any], lang: str) -> str:
+    """The table as tab-separated lines, each cell neutralised (:func:`citystd.textsafe.tsv_cell`)."""
     from citystd.report.summary import summary_rows
+    from citystd.textsafe import tsv_cell
 
     headers, rows = summary_rows(doc, lang)
-    return "\n".join("\t".join(x) for x in [headers, *rows]) + "\n"
+    return "\n".join("\t".join(tsv_cell(c) for c in x) for x in [headers, *rows]) + "\n"
 
 
 def print_table(doc: dict[str, Any], lang: str) -> None:
+    from citystd.textsafe import mark_bidi_in
+
+    doc = mark_bidi_in(doc)
     if not is_tty():
         typer.echo(table_text(doc, lang), nl=False)
         return
@@ -161,14 +193,11 @@ def print_table(doc: dict[str, Any], lang: str) -> None:
     stdout_console().print(table)
 
 
-def _safe(text: str) -> str:
-    """Neutralise spreadsheet formula injection in text written to CSV."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def to_csv(doc: dict[str, Any], lang: str) -> str:
     import csv
     import io
+
+    from citystd.textsafe import csv_text
 
     nodes = list(doc["results"][0]["nodes"]) if doc["results"] else []
     inds = list(doc["indicators"])
@@ -181,7 +210,7 @@ def to_csv(doc: dict[str, Any], lang: str) -> str:
         return "" if v is None else repr(float(v))
 
     for r in doc["results"]:
-        w.writerow([_safe(r["city"]), "" if r["year"] is None else r["year"], "" if r["rank"] is None else r["rank"],
+        w.writerow([csv_text(r["city"]), "" if r["year"] is None else r["year"], "" if r["rank"] is None else r["rank"],
                     num(r["score"]), r["rating"] or "", num(r["coverage"]),
                     *[num(r["nodes"][n]["score"]) for n in nodes],
                     *[num(r["indicators"][i]["score"]) for i in inds],

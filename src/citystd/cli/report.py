@@ -30,11 +30,13 @@ def report_command(
     """
     from citystd.cli.common import stderr_console
     from citystd.cli.formats import print_human
+    from citystd.io.outpath import check_output
     from citystd.report.load import load_results
     from citystd.report.summary import cities
 
     lang = resolve_lang(lang)
     fmt = pick_format(output, fmt, lang)
+    check_output(output, [results])
     doc, warnings = load_results(results)
     if warnings:
         print_human(warnings, lang, stderr_console(), with_summary=False)

@@ -14,11 +14,10 @@ def schema_command(
     output: Path = typer.Option(None, "--output", "-o", help="Write to this file instead of stdout."),
 ) -> None:
     """Print the JSON Schema (draft-07) of citystd library files, generated from the models."""
-    from citystd.io.atomic import write_text_atomic
+    from citystd.cli.common import default_lang
+    from citystd.cli.output import deliver
+    from citystd.io.outpath import check_output
     from citystd.library.schema import schema_text
 
-    text = schema_text()
-    if output is None:
-        typer.echo(text, nl=False)
-    else:
-        write_text_atomic(output, text)
+    check_output(output)
+    deliver(output, [schema_text().encode("utf-8")], default_lang())

@@ -61,6 +61,8 @@ def score_command(
     from citystd.cli.formats import print_human
     from citystd.cli.output import check_city, emit, pick_format
     from citystd.diagnostics import Severity
+    from citystd.io.inputs import expand
+    from citystd.io.outpath import check_output, is_stdout
     from citystd.library.select import load_framework
 
     lang = resolve_lang(lang)
@@ -77,6 +79,8 @@ def score_command(
     with _progress(err, lang) as report:
         report("library")
         lib, fw = load_framework(framework, list(library) if library else None)
+        # every file read — those found in a data folder too — is an input -o may not be
+        check_output(output, [*(i.path for i in expand(list(data))), compare_with, audit, *lib.paths])
         choose = parse_columns(column, {**lib.variables, **lib.indicators}, lang)
         outcome = score_file(list(data), lib, fw, sets=list(sets or []), sheet=sheet, layout=layout,
                              id_column=id_column, year=year, choose=choose, prefer=list(prefer or []),
@@ -100,11 +104,17 @@ def score_command(
         err.print(f"[bold red]{msg}[/]")
         raise typer.Exit(EXIT_FAIL)
     check_city(list(dict.fromkeys(outcome.results.units)), city, lang)
+    failed = bool(outcome.errors) and not keep_going
+    if failed and output is not None and not is_stdout(output):
+        # errors found while scoring (e.g. an indicator that could not be normalised) fail the run:
+        # a file is written only by a run that succeeds (exit 0), so a failed run never replaces one
+        msg = (f"{output} not written: fix the errors above, or use --keep-going to write the results anyway"
+               if lang == "en" else f"未写入 {output}：请修正上述错误，或使用 --keep-going 仍然写入结果")
+        err.print(msg, style="bold red", markup=False, highlight=False)
+        raise typer.Exit(EXIT_FAIL)
     emit(lambda: outcome.doc, fmt, lang, output=output, city=city, json_chunks=outcome.results.json_chunks,
          results=outcome.results)
-    # errors found while scoring (e.g. an indicator that could not be normalised) fail the run,
-    # unless the user chose to go on
-    raise typer.Exit(EXIT_FAIL if outcome.errors and not keep_going else EXIT_OK)
+    raise typer.Exit(EXIT_FAIL if failed else EXIT_OK)
 
 
 _STAGES = {

@@ -2,8 +2,9 @@
 
 Indicators are computed in dependency order (an indicator's formula may use other indicators).
 A column that already carries an indicator's own id is used as given, and its missing cells are
-filled from the formula where the variables allow. Division by zero (an infinite or undefined
-result from finite inputs) is reported for the row where it happens and leaves the cell missing.
+filled from the formula where the variables allow. A division by zero or an undefined result
+(D708) and a result too large for a float (overflow, D717) from finite inputs are reported for
+the row where they happen and leave the cell missing.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from citystd.diagnostics import Diagnostic, Location, Msg
-from citystd.library.formula import Formula, evaluate, parse
+from citystd.library.formula import OVERFLOW, Formula, evaluate, faults, parse
 from citystd.library.load import Library
 
 Locate = Callable[[object, object, str], Location]
@@ -67,7 +68,7 @@ def derive(values: pd.DataFrame, lib: Library, indicators: list[str],
     """Compute ``indicators`` from the columns of ``values`` (variables and/or indicators).
 
     Returns a float64 frame with one column per requested indicator, same index as ``values``,
-    and the diagnostics (division by zero, D708).
+    and the diagnostics (division by zero or undefined, D708; overflow, D717).
     """
     plan = needs(lib, indicators)
     n = len(values.index)
@@ -96,7 +97,13 @@ def derive(values: pd.DataFrame, lib: Library, indicators: list[str],
             inputs_ok &= np.isfinite(x)
         bad = inputs_ok & ~np.isfinite(result)
         if bad.any():
-            diags.extend(_division_findings(ind_id, f, values.index[bad], locate))
+            codes, _col = faults(f, env)
+            codes = np.broadcast_to(np.asarray(codes), bad.shape)
+            overflow = bad & (codes == OVERFLOW)
+            if (bad & ~overflow).any():
+                diags.extend(_division_findings(ind_id, f, values.index[bad & ~overflow], locate))
+            if overflow.any():
+                diags.extend(_overflow_findings(ind_id, f, values.index[overflow], locate))
             result = np.where(bad, np.nan, result)
         cols[ind_id] = result if own is None else np.where(np.isnan(own), result, own)
     out = pd.DataFrame({i: cols[i] for i in indicators}, index=values.index)
@@ -116,5 +123,22 @@ def _division_findings(ind_id: str, f: Formula, rows: pd.Index, locate: Locate |
                      "请检查分母取值；该行的指标按缺失处理")))
     if len(rows) > MAX_CELL_FINDINGS:
         out.append(Diagnostic("D708", Msg(f"… and {len(rows) - MAX_CELL_FINDINGS} more rows for '{ind_id}'",
+                                          f"……指标 '{ind_id}' 另有 {len(rows) - MAX_CELL_FINDINGS} 行"), Location()))
+    return out
+
+
+def _overflow_findings(ind_id: str, f: Formula, rows: pd.Index, locate: Locate | None) -> list[Diagnostic]:
+    out = []
+    first_var = f.names[0] if f.names else ind_id
+    for unit, year in list(rows)[:MAX_CELL_FINDINGS]:
+        loc = locate(unit, year, first_var) if locate else Location()
+        when = "" if pd.isna(year) else f" {year}"
+        out.append(Diagnostic(
+            "D717", Msg(f"{unit}{when}: formula of '{ind_id}' ({f.text}) gives a number too large to compute "
+                        "(overflow)", f"{unit}{when}：指标 '{ind_id}' 的公式（{f.text}）结果过大，无法计算（溢出）"),
+            loc, Msg("check the input values and their units, and the formula's exponents; the indicator is left "
+                     "missing for this row", "请检查输入数值及其单位、公式中的指数；该行的指标按缺失处理")))
+    if len(rows) > MAX_CELL_FINDINGS:
+        out.append(Diagnostic("D717", Msg(f"… and {len(rows) - MAX_CELL_FINDINGS} more rows for '{ind_id}'",
                                           f"……指标 '{ind_id}' 另有 {len(rows) - MAX_CELL_FINDINGS} 行"), Location()))
     return out

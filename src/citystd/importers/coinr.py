@@ -66,6 +66,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from citystd.diagnostics import CitystdError, Diagnostic, Location, Msg, Severity, error, suggestion
+from citystd.io.guard import read_input
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -459,21 +460,23 @@ def read_table(path: Path, display: str | None = None) -> pd.DataFrame:
     """Read a COINr table from .csv (UTF-8 with or without BOM, or GB18030) or .xlsx (first sheet).
 
     CSV cells are read as text, so they reach the data file unchanged (blank = missing); iMeta's
-    numbers are parsed by :func:`import_coinr`. Raises U901 (no such file, exit 2), D701
-    (unreadable) or D711 (empty).
+    numbers are parsed by :func:`import_coinr`. Raises U901 (no such file, exit 2), U910 (not a
+    regular file) or U911 (over the size limit, :mod:`citystd.io.guard`), D701 (unreadable) or
+    D711 (empty).
     """
     import pandas as pd
 
     name = display or str(path)
     loc = Location(name)
-    if not path.exists() or path.is_dir():
-        raise error("U901", f"no such file: {name}", f"文件不存在：{name}", loc, exit_code=2)
+    raw = read_input(path, name)  # a regular file within the size limit (U901, U910, U911)
     suffix = path.suffix.lower()
     try:
         if suffix in (".xlsx", ".xlsm", ".xls"):
-            frame = pd.read_excel(path, engine="calamine")
+            from io import BytesIO
+
+            frame = pd.read_excel(BytesIO(raw), engine="calamine")
         elif suffix in (".csv", ".txt", ""):
-            frame = _read_csv(path)
+            frame = _read_csv(raw)
         else:
             raise error("D701", f"cannot read '{name}': unsupported file type '{suffix}'",
                         f"无法读取 '{name}'：不支持的文件类型 '{suffix}'", loc,
@@ -492,10 +495,9 @@ def read_table(path: Path, display: str | None = None) -> pd.DataFrame:
     return frame
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
+def _read_csv(data: bytes) -> pd.DataFrame:
     import pandas as pd
 
-    data = path.read_bytes()
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             text = data.decode(encoding)
@@ -535,18 +537,19 @@ def write_library(lib: CoinrLibrary, outdir: Path) -> list[Path]:
     try:
         outdir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise error("U901", f"cannot create the output directory {outdir}: {exc.strerror or exc}",
+        raise error("U908", f"cannot create the output directory {outdir}: {exc.strerror or exc}",
                     f"无法创建输出目录 {outdir}：{exc.strerror or exc}", Location(str(outdir)), exit_code=2) from None
     written = []
     for fname, text in texts.items():
         target = outdir / fname
-        try:
-            write_text_atomic(target, text)
-        except OSError as exc:
-            raise error("U901", f"cannot write {target}: {exc.strerror or exc}", f"无法写入 {target}：{exc.strerror or exc}",
-                        Location(str(target)), exit_code=2) from None
+        write_text_atomic(target, text)  # U908/U909 with the path when it cannot be written
         written.append(target)
     return written
+
+
+def output_files(outdir: Path) -> list[Path]:
+    """The files :func:`write_library` writes into ``outdir``."""
+    return [outdir / f for f in (*YAML_FILES, DATA_FILE)]
 
 
 # ---------------------------------------------------------------------------- a small YAML emitter

@@ -13,11 +13,26 @@ files and folders as one data set), the dialects :mod:`citystd.io.plain`,
 :mod:`citystd.io.cells` (cell values) and :mod:`citystd.io.model` (the result).
 """
 
-from citystd.io.cells import EXCEL_ERRORS, MISSING_MARKERS, header_key, parse_numbers
-from citystd.io.model import CellMap, CityData, ColumnInfo, DataSource
-from citystd.io.read import read_city_data
-from citystd.io.table import CITY_ALIASES, CODE_ALIASES, VALUE_ALIASES, VARIABLE_ALIASES, YEAR_ALIASES
-from citystd.io.vocabulary import Term, Vocabulary
+from typing import Any
+
+# Loaded on first use (PEP 562), so that the small modules of this package (guard, outpath,
+# atomic) can be imported without pandas: `citystd --help` and `citystd validate` stay light.
+_LAZY = {
+    "EXCEL_ERRORS": "cells", "MISSING_MARKERS": "cells", "header_key": "cells", "parse_numbers": "cells",
+    "CellMap": "model", "CityData": "model", "ColumnInfo": "model", "DataSource": "model",
+    "read_city_data": "read",
+    "CITY_ALIASES": "table", "CODE_ALIASES": "table", "VALUE_ALIASES": "table", "VARIABLE_ALIASES": "table",
+    "YEAR_ALIASES": "table", "Term": "vocabulary", "Vocabulary": "vocabulary",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f"citystd.io.{_LAZY[name]}"), name)
+    raise AttributeError(f"module 'citystd.io' has no attribute {name!r}")
+
 
 __all__ = [
     "CITY_ALIASES",

@@ -52,6 +52,7 @@ from citystd.diagnostics import Diagnostic, Location, Msg, error, suggestion
 from citystd.io import panel, yearbook
 from citystd.io.cells import header_key
 from citystd.io.detect import Found, locate_table
+from citystd.io.guard import check_input
 from citystd.io.model import CityData, DataSource
 from citystd.io.plain import build_city_data
 from citystd.io.table import Layout, RawTable, Recogniser, header_texts, recognised_score
@@ -94,6 +95,7 @@ def read_city_data(
     Raises :class:`~citystd.diagnostics.CitystdError` (D701 unreadable, D711 empty, D702 no city
     column, D712 layout; U901 no such file) when nothing sensible can be returned.
     """
+    check_input(path, display)  # a regular file within the size limit (citystd.io.guard: U901, U910, U911)
     p = Path(path)
     name = display or os.fspath(path)
     data = _read_bytes(p, name)

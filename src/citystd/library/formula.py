@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Union
 
 
@@ -34,6 +34,7 @@ class FormulaError(ValueError):
 @dataclass(frozen=True)
 class Num:
     value: float
+    col: int = field(default=0, compare=False)  # 1-based column in the formula text
 
 
 @dataclass(frozen=True)
@@ -47,11 +48,13 @@ class BinOp:
     op: str
     left: Expr
     right: Expr
+    col: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True)
 class Neg:
     operand: Expr
+    col: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True)
@@ -59,12 +62,14 @@ class Compare:
     op: str
     left: Expr
     right: Expr
+    col: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True)
 class Call:
     func: str
     args: tuple[Expr, ...]
+    col: int = field(default=0, compare=False)
 
 
 Expr = Union[Num, Var, BinOp, Neg, Compare, Call]
@@ -150,17 +155,20 @@ def _convert(node: ast.AST, lead: int) -> Expr:
     if isinstance(node, ast.Constant):
         if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
             raise FormulaError(f"only numbers are allowed, not {node.value!r}", _col(node, lead))
-        return Num(float(node.value))
+        try:
+            return Num(float(node.value), _col(node, lead))
+        except OverflowError:  # an integer literal too large for a float
+            raise FormulaError(f"the number {str(node.value)[:20]}… is too large", _col(node, lead)) from None
     if isinstance(node, ast.Name):
         return Var(node.id, _col(node, lead))
     if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
-        return BinOp(_BINOPS[type(node.op)], _convert(node.left, lead), _convert(node.right, lead))
+        return BinOp(_BINOPS[type(node.op)], _convert(node.left, lead), _convert(node.right, lead), _col(node, lead))
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
         inner = _convert(node.operand, lead)
-        return Neg(inner) if isinstance(node.op, ast.USub) else inner
+        return Neg(inner, _col(node, lead)) if isinstance(node.op, ast.USub) else inner
     if isinstance(node, ast.Compare) and len(node.ops) == 1 and type(node.ops[0]) in _CMPOPS:
         return Compare(
-            _CMPOPS[type(node.ops[0])], _convert(node.left, lead), _convert(node.comparators[0], lead)
+            _CMPOPS[type(node.ops[0])], _convert(node.left, lead), _convert(node.comparators[0], lead), _col(node, lead)
         )
     if isinstance(node, ast.Call):
         if not isinstance(node.func, ast.Name):
@@ -186,7 +194,7 @@ def _convert(node: ast.AST, lead: int) -> Expr:
         for a in args if name != "where" else args[1:]:
             if isinstance(a, Compare):
                 raise FormulaError("a comparison is only allowed as where()'s first argument", _col(node, lead))
-        return Call(name, args)
+        return Call(name, args, _col(node, lead))
     if isinstance(node, ast.Compare):
         raise FormulaError("chained comparisons are not allowed", _col(node, lead))
     what = _NOT_ALLOWED.get(type(node).__name__, type(node).__name__)
@@ -288,3 +296,89 @@ def _where(np: Any, a: list) -> Any:
         if hasattr(v, "index") and hasattr(v, "to_numpy"):
             return type(v)(result, index=v.index)
     return result
+
+
+#: why a formula gave an infinite or undefined result from finite inputs (:func:`faults`)
+NO_FAULT, DIVISION, OVERFLOW, UNDEFINED = 0, 1, 2, 3
+
+
+def faults(formula: Formula | Expr, env: Mapping[str, Any]) -> tuple[Any, int]:
+    """Why each result of ``formula`` over ``env`` is not finite although its inputs are.
+
+    Returns ``(codes, col)``: per row (or a scalar) :data:`DIVISION` (a finite number divided
+    by zero), :data:`OVERFLOW` (a result too large for a 64-bit float, e.g. ``x ** 99999999``),
+    :data:`UNDEFINED` (``0/0``, ``log(0)``, ``sqrt(-1)`` …) or :data:`NO_FAULT` — the innermost
+    operation that went wrong decides — and the 1-based column of that operation (for a scalar).
+    A missing input (NaN) is never a fault: the result is simply missing. Vectorised like
+    :func:`evaluate`; with every name bound to NaN it finds the constant parts that always fail.
+    """
+    import numpy as np
+
+    tree = formula.tree if isinstance(formula, Formula) else formula
+    with np.errstate(all="ignore"):
+        _value, code, col = _blame(tree, env, np)
+    return code, col
+
+
+def _blame(e: Expr, env: Mapping[str, Any], np: Any) -> tuple[Any, Any, int]:
+    if isinstance(e, Num):
+        return e.value, NO_FAULT, 0
+    if isinstance(e, Var):
+        v = env[e.name]
+        return (v.to_numpy(dtype="float64") if hasattr(v, "to_numpy") else np.asarray(v, dtype=float)), NO_FAULT, 0
+    if isinstance(e, Neg):
+        v, code, col = _blame(e.operand, env, np)
+        return -v, code, col
+    parts = [e.left, e.right] if isinstance(e, (BinOp, Compare)) else list(e.args)
+    blamed = [_blame(p, env, np) for p in parts]
+    args = [np.asarray(v, dtype=float) for v, _, _ in blamed]
+    if isinstance(e, BinOp):
+        out = np.asarray(_ARITH[e.op](np, args[0], args[1]), dtype=float)
+    elif isinstance(e, Compare):
+        out = np.where(np.isnan(args[0]) | np.isnan(args[1]), np.nan,
+                       np.asarray(_COMPARE[e.op](args[0], args[1]), dtype=float))
+    else:
+        out = np.asarray(_CALLS[e.func](np, args), dtype=float)
+    # an earlier (inner) fault wins; a new one is a non-finite result from finite arguments
+    code: Any = NO_FAULT
+    col = 0
+    for _v, c, k in blamed:
+        code = np.where(code != NO_FAULT, code, c)
+        col = col or k
+    finite_in = np.ones(np.shape(out), dtype=bool)
+    for a in args:
+        finite_in &= np.isfinite(a)
+    new = finite_in & ~np.isfinite(out)
+    if isinstance(e, BinOp) and e.op == "/":
+        kind = np.where(args[1] == 0, DIVISION, np.where(np.isnan(out), UNDEFINED, OVERFLOW))
+    else:
+        kind = np.where(np.isnan(out) | (isinstance(e, Call) and e.func in ("log", "log10")), UNDEFINED, OVERFLOW)
+    code = np.where((code == NO_FAULT) & new, kind, code)
+    if not col and np.any(new):
+        col = e.col
+    return out, (code.item() if np.ndim(code) == 0 else code), col
+
+
+def constant_parts(formula: Formula | Expr) -> list[tuple[str, int]]:
+    """Parts of ``formula`` that fail whatever the data: ``("division", col)`` for a denominator
+    that is always 0 (``x / 0``), ``("overflow", col)`` or ``("undefined", col)`` for a constant
+    part that is infinite or undefined (``10 ** 10 ** 10``, ``log(0)``)."""
+    import numpy as np
+
+    tree = formula.tree if isinstance(formula, Formula) else formula
+    out: list[tuple[str, int]] = []
+    code, col = faults(tree, {v.name: np.nan for v in _vars(tree)})
+    if code != NO_FAULT:
+        out.append(({DIVISION: "division", OVERFLOW: "overflow"}.get(code, "undefined"), col))
+
+    def walk(e: Expr) -> None:
+        if isinstance(e, BinOp) and e.op == "/" and not any(True for _ in _vars(e.right)):
+            with np.errstate(all="ignore"):
+                if evaluate(e.right, {}) == 0 and any(True for _ in _vars(e.left)):
+                    out.append(("division", e.col))
+        for child in ((e.left, e.right) if isinstance(e, (BinOp, Compare)) else (e.operand,) if isinstance(e, Neg)
+                      else e.args if isinstance(e, Call) else ()):
+            walk(child)
+
+    walk(tree)
+    return out

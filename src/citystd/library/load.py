@@ -47,6 +47,8 @@ class Library:
     #: (kind, id) → where it was defined; kind is "domains", "variables", "indicators", "framework"
     origins: dict[tuple[str, str], Origin] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)
+    #: the files read, as found on disk (outputs are checked against them: citystd.io.outpath)
+    paths: list[Path] = field(default_factory=list)
 
     def origin(self, kind: str, id_: str) -> Origin | None:
         return self.origins.get((kind, id_))
@@ -74,15 +76,17 @@ def find_files(paths: list[Path]) -> tuple[list[tuple[Path, str]], list[Diagnost
     diags: list[Diagnostic] = []
     for p in paths:
         if p.is_dir():
+            # not only regular files: a FIFO or device named *.yaml is refused by the loader (U910),
+            # not silently passed over
             files = sorted(
-                f for f in p.rglob("*") if f.suffix in (".yaml", ".yml") and f.is_file()
+                f for f in p.rglob("*") if f.suffix in (".yaml", ".yml") and not f.is_dir()
                 and not any(part.startswith(".") for part in f.relative_to(p).parts)
             )
             found.extend((f, _display(f)) for f in files)
             if not files:
                 diags.append(Diagnostic("U902", Msg(f"no YAML files (*.yaml, *.yml) in {p}", f"{p} 中没有 YAML 文件"),
                                         Location(_display(p))))
-        elif p.is_file():
+        elif p.exists():  # a file — or a FIFO, a device: the loader says what is wrong (U910)
             found.append((p, _display(p)))
         else:
             diags.append(Diagnostic(
@@ -112,6 +116,7 @@ def load_library(paths: list[Path]) -> tuple[Library, list[Diagnostic]]:
     files, diags = find_files(paths)
     for path, name in files:
         lib.files.append(name)
+        lib.paths.append(path)
         data, pos, file_diags = load_yaml(path, name)
         diags.extend(file_diags)
         if data is None:

@@ -29,6 +29,9 @@ from pydantic import (
 )
 
 Fraction = Annotated[float, Field(ge=0, le=1)]
+#: scores live on a human scale: a normalised range, mean, spread or tier score within ±10^9
+#: (larger ones overflow charts and sums, and no report could show them)
+Scale = Annotated[float, Field(ge=-1e9, le=1e9)]
 
 ImputeMethod = Literal["mean", "median", "group_mean", "group_median", "latest", "linear"]
 TreatMethod = Literal["winsorise", "clip_percentile"]
@@ -57,7 +60,8 @@ FillMethod = Literal["mean", "group_mean"]
 
 
 class Params(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # .inf and .nan are no parameter value (T507)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class ScreenParams(Params):
@@ -107,12 +111,12 @@ class _NormaliseFields(Params):
     """The parameters of one normalisation (shared by the step and its per-indicator specs)."""
 
     method: NormaliseMethod = "goalposts"
-    range: tuple[float, float] = (0.0, 100.0)
-    mean: float = 0.0
-    sd: Annotated[float, Field(gt=0)] = 1.0
+    range: tuple[Scale, Scale] = (0.0, 100.0)
+    mean: Scale = 0.0
+    sd: Annotated[float, Field(gt=0, le=1e9)] = 1.0
     pooled: bool = False
     cap: bool = True
-    scores: list[float] | None = None  # tiers: score of green, yellow, orange, red
+    scores: list[Scale] | None = None  # tiers: score of green, yellow, orange, red
     ref: str | None = None  # dist2ref: the reference unit (city)
     ref_mode: RefMode = "range"  # dist2ref: COINr's range, a ratio or a difference to the reference
     bounds: tuple[float, float] | None = None  # scaled: [l, u] in indicator units

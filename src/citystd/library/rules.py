@@ -7,13 +7,14 @@ wrong types) were already reported while loading (:mod:`citystd.library.load`).
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 
 from citystd.diagnostics import Diagnostic, Location, Msg, suggestion
 from citystd.library.datarules import check_data_rules
-from citystd.library.formula import Formula, FormulaError, parse
+from citystd.library.formula import Formula, FormulaError, constant_parts, parse
 from citystd.library.load import Library, Origin
 from citystd.library.models import Framework, Goalposts, Indicator, Leaf, Node, Target, Thresholds
 from citystd.library.pipeline import (
@@ -55,7 +56,12 @@ def check_library(lib: Library) -> list[Diagnostic]:
                         "请补充 `clause:`（如 \"5.1\"），便于在标准中查找")))
     for var_id, var in lib.variables.items():
         lo, hi = _lo_hi(var.range)
-        if lo is not None and hi is not None and lo > hi:
+        if any(v is not None and not math.isfinite(v) for v in (lo, hi)):
+            out.append(Diagnostic("N408", Msg(f"variable '{var_id}': range [{lo}, {hi}] is not finite",
+                                              f"变量 '{var_id}'：取值范围 [{lo}, {hi}] 不是有限数"),
+                                  lib.origins[("variables", var_id)].locate("range"),
+                                  Msg("leave a range end open with null", "取值范围的一端不设限时请写 null")))
+        elif lo is not None and hi is not None and lo > hi:
             out.append(_range_order(lib.origins[("variables", var_id)], "variable", var_id, lo, hi))
     for fw_id, fw in lib.frameworks.items():
         out.extend(check_framework(lib, fw, lib.origins[("framework", fw_id)]))
@@ -72,13 +78,38 @@ def _formulas(lib: Library, out: list[Diagnostic]) -> Iterator[tuple[str, Formul
             continue
         origin = lib.origins[("indicators", ind_id)]
         try:
-            yield ind_id, parse(ind.formula)
+            f = parse(ind.formula)
         except FormulaError as exc:
             loc = origin.positions.text_column((*origin.path, "formula"), exc.col or 1)
             out.append(Diagnostic(
                 exc.code, Msg(f"formula of '{ind_id}': {exc.message}", f"指标 '{ind_id}' 的公式：{exc.message}"),
                 loc, Msg("formulas use numbers, ids, + - * / **, ( ) and min max abs log log10 exp sqrt where",
                          "公式可用数字、标识符、+ - * / **、括号及 min max abs log log10 exp sqrt where")))
+            continue
+        out.extend(_formula_values(ind_id, f, origin))
+        yield ind_id, f
+
+
+def _formula_values(ind_id: str, f: Formula, origin: Origin) -> Iterator[Diagnostic]:
+    """F303 a formula without a variable; F304 a part that fails for any data."""
+    at = (*origin.path, "formula")
+    if not f.names:
+        yield Diagnostic("F303", Msg(f"formula of '{ind_id}' uses no variable: every city would get the same "
+                                     "value, so it compares nothing",
+                                     f"指标 '{ind_id}' 的公式不含任何变量：所有城市得到同一个值，无法比较"),
+                         origin.positions.text_column(at, 1),
+                         Msg("use the variables the indicator is computed from, or report the value in the data "
+                             "(no formula)", "请在公式中使用计算该指标所需的变量，或去掉公式、在数据中直接填报"))
+    what = {"division": ("divides by zero whatever the data", "无论数据如何都会除以零"),
+            "overflow": ("gives a number too large for a 64-bit float (overflow) whatever the data",
+                         "无论数据如何结果都超出 64 位浮点数范围（溢出）"),
+            "undefined": ("is undefined whatever the data (e.g. log(0), sqrt(-1), 0/0)",
+                          "无论数据如何都无定义（如 log(0)、sqrt(-1)、0/0）")}
+    for kind, col in constant_parts(f):
+        en, zh = what[kind]
+        yield Diagnostic("F304", Msg(f"formula of '{ind_id}': this part {en}", f"指标 '{ind_id}' 的公式：此处{zh}"),
+                         origin.positions.text_column(at, col or 1),
+                         Msg("fix the constant part of the formula", "请修正公式中的常数部分"))
 
 
 def _id_clashes(lib: Library) -> Iterator[Diagnostic]:
@@ -183,6 +214,20 @@ def _range_order(origin: Origin, what: str, id_: str, lo: float, hi: float) -> D
                       origin.locate("range"), Msg("write it as [low, high]", "请写成 [下限, 上限]"))
 
 
+def _not_finite(b: Bounds, rng: tuple[float | None, float | None]) -> Iterator[tuple[tuple[str, ...], float]]:
+    """The numbers of ``b`` (and the range ``rng``) that are ±inf or NaN, with their keys."""
+    pairs: list[tuple[tuple[str, ...], float | None]] = [(("range",), rng[0]), (("range",), rng[1])] if rng else []
+    if b.goalposts is not None:
+        pairs += [(("goalposts", "worst"), b.goalposts.worst), (("goalposts", "best"), b.goalposts.best)]
+    if b.thresholds is not None:
+        pairs += [(("thresholds", k), getattr(b.thresholds, k)) for k in ("green", "yellow", "orange")]
+    if b.target is not None:
+        pairs.append((("target", "value"), b.target.value))
+    for key, v in pairs:
+        if v is not None and not math.isfinite(v):
+            yield key, v
+
+
 @dataclass(frozen=True)
 class Bounds:
     """The numbers of an indicator as a framework sees them (after overrides)."""
@@ -199,6 +244,15 @@ def check_bounds(ind: Indicator, origin: Origin, rng: tuple[float | None, float 
     b = bounds or Bounds(ind.direction, ind.goalposts, ind.thresholds, ind.target)
     i = ind.id
     lo, hi = rng
+    infinite = list(_not_finite(b, () if prefix else rng))
+    for key, v in infinite:
+        yield Diagnostic("N408", Msg(f"indicator '{i}': {'.'.join(key)} is {v}, not a finite number",
+                                     f"指标 '{i}'：{'.'.join(key)} 为 {v}，不是有限数"),
+                         origin.locate(*prefix, *key),
+                         Msg("give a finite number (leave a range end open with null)",
+                             "请给出有限数（取值范围的一端不设限时写 null）"))
+    if infinite:
+        return
     if not prefix and lo is not None and hi is not None and lo > hi:
         yield _range_order(origin, "indicator", i, lo, hi)
         lo = hi = None
@@ -291,8 +345,15 @@ def check_framework(lib: Library, fw: Framework, origin: Origin) -> Iterator[Dia
     if not fw.tree:
         yield Diagnostic("T502", Msg(f"framework '{fid}' has an empty tree", f"框架 '{fid}' 的指标树为空"),
                          origin.locate("tree"))
+    if fw.tree and all(i.weight == 0 for i in fw.tree):
+        yield _zero_weights(fid, "the top of the tree", "指标树顶层", origin.locate("tree"))
     for item, path in iter_nodes(fw.tree):
-        if item.weight < 0:
+        if not math.isfinite(item.weight):
+            yield Diagnostic("T511", Msg(f"framework '{fid}': weight {item.weight} is not a finite number",
+                                         f"框架 '{fid}'：权重 {item.weight} 不是有限数"), origin.locate(*path, "weight"),
+                             Msg("give a finite number ≥ 0 (weights are relative within a node: 1, 2, 0.5 …)",
+                                 "请给出有限的非负数（权重在节点内为相对值：1、2、0.5 …）"))
+        elif item.weight < 0:
             yield Diagnostic("T503", Msg(f"framework '{fid}': negative weight {item.weight:g}",
                                          f"框架 '{fid}'：权重 {item.weight:g} 为负"), origin.locate(*path, "weight"),
                              Msg("weights are relative within a node and must be ≥ 0", "权重在节点内为相对值，必须 ≥ 0"))
@@ -311,8 +372,7 @@ def check_framework(lib: Library, fw: Framework, origin: Origin) -> Iterator[Dia
                                              f"框架 '{fid}'：节点 '{item.id}' 没有子节点"), origin.locate(*path),
                                  Msg("add `children:` or remove the node", "请添加 `children:` 或删除该节点"))
             elif all(c.weight == 0 for c in item.children):
-                yield Diagnostic("T503", Msg(f"framework '{fid}': all children of '{item.id}' weigh 0",
-                                             f"框架 '{fid}'：节点 '{item.id}' 的子节点权重全为 0"), origin.locate(*path))
+                yield _zero_weights(fid, f"node '{item.id}'", f"节点 '{item.id}'", origin.locate(*path))
         else:
             ind = item.indicator
             if ind not in lib.indicators:
@@ -342,6 +402,14 @@ def check_framework(lib: Library, fw: Framework, origin: Origin) -> Iterator[Dia
         _, found = parse_uncertainty(fw.uncertainty, fw, locator(origin.positions, (*origin.path, "uncertainty")),
                                      f"framework '{fid}' uncertainty")
         yield from found
+
+
+def _zero_weights(fid: str, where_en: str, where_zh: str, loc: Location) -> Diagnostic:
+    return Diagnostic("T510", Msg(f"framework '{fid}': every weight under {where_en} is 0, so nothing there "
+                                  "counts and no score can be computed",
+                                  f"框架 '{fid}'：{where_zh}下的权重全为 0，无法计算任何得分"), loc,
+                      Msg("give at least one item a weight above 0, or remove the items",
+                          "请至少为一项设置大于 0 的权重，或删除这些项"))
 
 
 def effective_bounds(ind: Indicator, fw: Framework) -> Bounds:

@@ -5,9 +5,12 @@ from the node tree ourselves and record, for every path (``("indicators", 3, "go
 position of its value and of its key. Validation errors from pydantic carry such paths (``loc``),
 so each can be reported as ``file:line:col``.
 
-Guards: files over :data:`MAX_BYTES`, binary files, non-UTF-8 text, nesting deeper than
-:data:`MAX_DEPTH` and alias expansion over :data:`MAX_NODES` nodes are refused with one clear
-diagnostic each. Only the safe loader is used; no Python object can be constructed.
+Guards: files that are not regular files or are over the size limit (10 MiB,
+:mod:`citystd.io.guard`), binary files, non-UTF-8 text, nesting deeper than :data:`MAX_DEPTH` and
+aliases that expand to more than :data:`MAX_ALIAS_VALUES` values (an "alias bomb": a few lines
+that expand to billions) are refused with one clear diagnostic each. A large file without
+aliases is limited by its size in bytes only. Only the safe loader is used; no Python object
+can be constructed. An empty file (no document at all) is Y007.
 """
 
 from __future__ import annotations
@@ -19,11 +22,12 @@ from typing import Any
 import yaml
 from yaml.constructor import SafeConstructor
 
-from citystd.diagnostics import Diagnostic, Location, Msg
+from citystd.diagnostics import CitystdError, Diagnostic, Location, Msg
+from citystd.io.guard import ENV, InputTooLarge, human_size, read_input
 
-MAX_BYTES = 10 * 1024 * 1024
 MAX_DEPTH = 64
-MAX_NODES = 500_000
+#: values produced by expanding aliases (each ``*ref`` counts the values of what it refers to)
+MAX_ALIAS_VALUES = 100_000
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -86,15 +90,15 @@ def load_yaml(path: Path, display: str | None = None) -> tuple[Any, Positions, l
         return None, pos, [Diagnostic(code, Msg(en, zh), Location(name, line, col), hint)]
 
     try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            mib = MAX_BYTES // (1024 * 1024)
-            return fail("Y005", f"file is {size / 1048576:.1f} MiB; library files may be at most {mib} MiB",
-                        f"文件大小为 {size / 1048576:.1f} MiB，指标库文件最大 {mib} MiB",
-                        hint=Msg("split it into several files", "请拆分为多个文件"))
-        raw = path.read_bytes()
-    except OSError as exc:
-        return fail("U901", f"cannot read file: {exc.strerror or exc}", f"无法读取文件：{exc.strerror or exc}")
+        raw = read_input(path, name, kind="yaml")
+    except InputTooLarge as exc:
+        size, most = human_size(exc.size), human_size(exc.limit)
+        return fail("Y005", f"file is {size}; library files may be at most {most}",
+                    f"文件大小为 {size}，指标库文件最大 {most}",
+                    hint=Msg(f"split it into several files (or raise the limit: {ENV}=MiB)",
+                             f"请拆分为多个文件（或提高上限：{ENV}=MiB）"))
+    except CitystdError as exc:  # missing, not a regular file, unreadable
+        return None, pos, [exc.diagnostic]
     if b"\x00" in raw[:8192]:
         return fail("Y004", "binary file, not YAML text", "二进制文件，不是 YAML 文本")
     try:
@@ -104,7 +108,28 @@ def load_yaml(path: Path, display: str | None = None) -> tuple[Any, Positions, l
         return fail("Y004", f"not UTF-8 text (byte {exc.start}: {raw[exc.start]:#04x})",
                     f"不是 UTF-8 文本（第 {exc.start} 字节：{raw[exc.start]:#04x}）", line, None,
                     Msg("save the file as UTF-8", "请将文件另存为 UTF-8 编码"))
-    return load_yaml_text(text, name)
+    data, positions, diags = load_yaml_text(text, name)
+    return data, positions, [*diags, *bidi_controls(text, name)]
+
+
+def bidi_controls(text: str, name: str) -> list[Diagnostic]:
+    """W604 at each bidirectional control character: it can make a name display as another."""
+    from citystd.textsafe import BIDI_CONTROLS, has_bidi
+
+    if not has_bidi(text):
+        return []
+    out = []
+    for lineno, line in enumerate(text.splitlines(), 1):
+        for col, ch in enumerate(line, 1):
+            if ch in BIDI_CONTROLS:
+                out.append(Diagnostic(
+                    "W604", Msg(f"invisible bidirectional control character U+{ord(ch):04X} in the text",
+                                f"文本中含有不可见的双向控制字符 U+{ord(ch):04X}"),
+                    Location(name, lineno, col),
+                    Msg("delete it: it reorders the text around it, so a name can display as another "
+                        "(citystd shows it as [U+…] in its outputs)",
+                        "请删除：它会改变周围文字的显示顺序，使名称看起来像另一个名称（citystd 输出中显示为 [U+…]）")))
+    return out
 
 
 def load_yaml_text(text: str, name: str = "<string>") -> tuple[Any, Positions, list[Diagnostic]]:
@@ -123,7 +148,11 @@ def load_yaml_text(text: str, name: str = "<string>") -> tuple[Any, Positions, l
     except RecursionError:
         return None, pos, [Diagnostic("Y005", Msg("YAML nested too deeply", "YAML 嵌套过深"), Location(name))]
     if root is None:
-        return None, pos, []
+        return None, pos, [Diagnostic("Y007", Msg("the file is empty: no YAML document, not even `citystd: 1`",
+                                                  "文件为空：没有任何 YAML 内容，连 `citystd: 1` 也没有"),
+                                      Location(name, 1, 1),
+                                      Msg("start the file with `citystd: 1`, or delete it",
+                                          "请在文件开头写 `citystd: 1`，或删除该文件"))]
     builder = _Builder(pos)
     try:
         data = builder.build(root, (), 0)
@@ -136,7 +165,7 @@ def load_yaml_text(text: str, name: str = "<string>") -> tuple[Any, Positions, l
 
 
 _TOO_DEEP = f"YAML nested deeper than {MAX_DEPTH} levels"
-_TOO_MANY = f"YAML expands to more than {MAX_NODES:,} values (alias bomb?)"
+_TOO_MANY = f"YAML aliases expand to more than {MAX_ALIAS_VALUES:,} values (an alias bomb)"
 _HINTS = {
     _TOO_MANY: Msg("YAML anchors and aliases may not expand into huge documents",
                    "YAML 锚点与别名不得展开成超大文档"),
@@ -145,21 +174,30 @@ _HINTS = {
 }
 _ZH_TOO_COMPLEX = {
     _TOO_DEEP: f"YAML 嵌套超过 {MAX_DEPTH} 层",
-    _TOO_MANY: f"YAML 展开后超过 {MAX_NODES:,} 个值（别名炸弹？）",
+    _TOO_MANY: f"YAML 别名展开后超过 {MAX_ALIAS_VALUES:,} 个值（别名炸弹）",
 }
+
+
+_STR = "tag:yaml.org,2002:str"
 
 
 class _Builder:
     def __init__(self, pos: Positions) -> None:
         self.pos = pos
-        self.count = 0
+        self.expanded = 0  # values built again because an alias refers to them
+        self.built: set[int] = set()  # ids of the nodes built once (an alias reuses the node)
         self.diagnostics: list[Diagnostic] = []
         self.constructor = SafeConstructor()
 
-    def build(self, node: yaml.Node, path: Path_, depth: int) -> Any:
-        self.count += 1
-        if self.count > MAX_NODES:
-            raise YamlTooComplex(_TOO_MANY, _pos(node))
+    def build(self, node: yaml.Node, path: Path_, depth: int, aliased: bool = False) -> Any:
+        if not aliased and id(node) in self.built:
+            aliased = True  # the composer gives an alias the very node of its anchor
+        if aliased:
+            self.expanded += 1
+            if self.expanded > MAX_ALIAS_VALUES:
+                raise YamlTooComplex(_TOO_MANY, _pos(node))
+        else:
+            self.built.add(id(node))
         if depth > MAX_DEPTH:
             raise YamlTooComplex(_TOO_DEEP, _pos(node))
         self.pos.values.setdefault(path, _pos(node))
@@ -184,10 +222,10 @@ class _Builder:
                 seen[key] = kpos
                 child = (*path, key)
                 self.pos.keys.setdefault(child, kpos)
-                out[key] = self.build(value_node, child, depth + 1)
+                out[key] = self.build(value_node, child, depth + 1, aliased)
             return out
         if isinstance(node, yaml.SequenceNode):
-            return [self.build(v, (*path, i), depth + 1) for i, v in enumerate(node.value)]
+            return [self.build(v, (*path, i), depth + 1, aliased) for i, v in enumerate(node.value)]
         value = self.scalar(node)
         if node.style:
             self.pos.styles[path] = node.style
@@ -196,6 +234,8 @@ class _Builder:
         return value
 
     def scalar(self, node: yaml.ScalarNode) -> Any:
+        if node.tag == _STR:  # most scalars are text: no constructor needed
+            return node.value
         try:
             return self.constructor.construct_object(node, deep=True)
         except (yaml.YAMLError, ValueError, OverflowError):

@@ -240,10 +240,13 @@ def only_lines(cmp: dict[str, Any], lang: str) -> list[str]:
 
 
 def to_text(cmp: dict[str, Any], lang: str) -> str:
-    """Tab-separated table with ``#`` lines of provenance and differences above it."""
+    """Tab-separated table with ``#`` lines of provenance and differences above it (cells
+    neutralised as in CSV: :func:`citystd.textsafe.tsv_cell`)."""
+    from citystd.textsafe import tsv_cell
+
     heads, rows = columns(cmp, lang)
-    lines = ["# " + x for x in header_lines(cmp, lang)]
-    lines += ["\t".join(heads), *["\t".join(r) for r in rows]]
+    lines = ["# " + x.replace("\n", " ") for x in header_lines(cmp, lang)]
+    lines += ["\t".join(map(tsv_cell, heads)), *["\t".join(map(tsv_cell, r)) for r in rows]]
     lines += ["# " + x for x in only_lines(cmp, lang)]
     return "\n".join(lines) + "\n"
 

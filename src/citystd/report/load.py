@@ -2,47 +2,23 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
 
 from citystd import __version__
 from citystd.diagnostics import Diagnostic, Location, Msg, error
+from citystd.io.guard import read_input
 
-#: keys every results document has (docs/results.md), and the type of each
-REQUIRED = {"citystd_version": str, "framework": dict, "input": dict, "pipeline": list, "tree": list,
-            "indicators": dict, "results": list}
-FRAMEWORK_KEYS = ("id", "version", "sha256")
-ROW_KEYS = ("city", "year", "score", "rank", "rating", "coverage", "nodes", "indicators")
 OPTIONAL_LISTS = ("dropped", "records", "issues", "trends")
 
 
 def problems(doc: Any) -> list[str]:
-    """What keeps ``doc`` from being a citystd results document (empty when it is one)."""
-    if not isinstance(doc, dict):
-        return [f"the top level is a JSON {type(doc).__name__}, not an object"]
-    out = []
-    for key, kind in REQUIRED.items():
-        if key not in doc:
-            out.append(f"key '{key}' is missing")
-        elif not isinstance(doc[key], kind):
-            out.append(f"'{key}' is not a JSON {'object' if kind is dict else 'array' if kind is list else 'string'}")
-    if out:
-        return out
-    missing = [k for k in FRAMEWORK_KEYS if k not in doc["framework"]]
-    if missing:
-        out.append(f"framework has no {', '.join(missing)}")
-    for k, row in enumerate(doc["results"]):
-        if not isinstance(row, dict) or any(key not in row for key in ROW_KEYS):
-            have = sorted(row) if isinstance(row, dict) else type(row).__name__
-            out.append(f"results[{k}] is not a result row (needs {', '.join(ROW_KEYS)}; has {have})")
-            break
-        if not isinstance(row["nodes"], dict) or not isinstance(row["indicators"], dict):
-            out.append(f"results[{k}]: 'nodes' and 'indicators' must be objects")
-            break
-    for key in OPTIONAL_LISTS:
-        if key in doc and not isinstance(doc[key], list):
-            out.append(f"'{key}' is not a JSON array")
-    return out
+    """What keeps ``doc`` from being a citystd results document (empty when it is one), each as
+    ``field: what is wrong`` (:mod:`citystd.assessment.results_schema`)."""
+    from citystd.assessment.results_schema import problems as shape_problems
+
+    return shape_problems(doc)
 
 
 def _major(version: str) -> int | None:
@@ -68,30 +44,28 @@ def load_results(path: Path) -> tuple[dict[str, Any], list[Diagnostic]]:
     import orjson
 
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         raise error("U901", f"results file not found: {path}", f"找不到结果文件：{path}",
                     Location(file=str(path)), exit_code=2)
     hint = Msg("write results with: citystd score DATA -o results.json",
                "请先生成结果：citystd score DATA -o results.json")
     from citystd.report import parquet
 
+    raw = read_input(path)  # a regular file within the size limit (U910, U911)
     try:
-        doc = parquet.read_doc(path) if parquet.is_parquet(path) else orjson.loads(path.read_bytes())
+        doc = parquet.read_doc(io.BytesIO(raw)) if raw[:4] == b"PAR1" else orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise error("U904", f"{path} is not citystd results: not valid JSON ({exc})",
                     f"{path} 不是 citystd 结果文件：不是有效的 JSON（{exc}）", Location(file=str(path)), hint) from None
     except ValueError as exc:  # a Parquet file that is not citystd results, or a broken one
         raise error("U904", f"{path} is not citystd results: {exc}", f"{path} 不是 citystd 结果文件：{exc}",
                     Location(file=str(path)), hint) from None
-    except OSError as exc:
-        raise error("U901", f"cannot read {path}: {exc.strerror or exc}", f"无法读取 {path}：{exc.strerror or exc}",
-                    Location(file=str(path)), exit_code=2) from None
     found = problems(doc)
     if found:
-        more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
-        more_zh = f"（另有 {len(found) - 1} 处）" if len(found) > 1 else ""
-        raise error("U904", f"{path} is not citystd results: {found[0]}{more}",
-                    f"{path} 不是 citystd 结果文件：{found[0]}{more_zh}", Location(file=str(path)), hint)
+        shown = "; ".join(found[:3]) + (f" (and {len(found) - 3} more)" if len(found) > 3 else "")
+        shown_zh = "；".join(found[:3]) + (f"（另有 {len(found) - 3} 处）" if len(found) > 3 else "")
+        raise error("U904", f"{path} is not citystd results: {shown}",
+                    f"{path} 不是 citystd 结果文件：{shown_zh}", Location(file=str(path)), hint)
     for key in OPTIONAL_LISTS:
         doc.setdefault(key, [])
     warn = version_warning(doc, path)

@@ -252,15 +252,16 @@ def is_parquet(path: Path) -> bool:
         return False
 
 
-def read_doc(path: Path) -> dict[str, Any]:
-    """The results document stored in ``path``: metadata + the rows rebuilt from the table.
+def read_doc(path: Path | Any) -> dict[str, Any]:
+    """The results document stored in ``path`` (or a binary file object): metadata + the rows
+    rebuilt from the table.
 
     Raises ``ValueError`` naming what is missing when the file is Parquet but not citystd results.
     """
     import orjson
 
     _, pq = _pyarrow()
-    pf = pq.ParquetFile(str(path))
+    pf = pq.ParquetFile(str(path) if isinstance(path, (str, Path)) else path)
     meta = pf.metadata.metadata or {}
     found = {k.decode()[len(_PREFIX):]: v for k, v in meta.items() if k.decode().startswith(_PREFIX)}
     missing = [c for c in COLUMNS if c not in pf.schema_arrow.names]

@@ -35,11 +35,11 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
+from citystd.textsafe import FORMULA_START
+
 #: document properties and zip entry times of every report workbook
 FIXED_TIME = datetime.datetime(2020, 1, 1, 0, 0, 0)
 
-#: first characters that make a spreadsheet treat typed text as a formula
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 #: parts larger than this are compressed with the fastest deflate level
 _LARGE = 4_000_000
