@@ -110,3 +110,9 @@ def test_files_that_are_not_audits(asem, tmp_path: Path, text: str, words: str) 
     assert r.exit_code == 2 and "A020" in r.output and words in r.output
     r = score(asem, "--audit", str(tmp_path / "missing.json"))
     assert r.exit_code == 2 and "U901" in r.output
+
+
+def test_never_writes_over_the_audit_it_reads(asem, audit_file: Path) -> None:  # type: ignore[no-untyped-def]
+    before = audit_file.read_bytes()
+    r = score(asem, *SET, "--audit", str(audit_file), "-o", str(audit_file))
+    assert r.exit_code == 2 and "U907" in r.output and audit_file.read_bytes() == before
