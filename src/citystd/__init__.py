@@ -18,8 +18,7 @@ the edges:
   pipeline spec that runs them;
 - :mod:`citystd.io`          — reading city data files, and writing outputs atomically;
 - :mod:`citystd.assessment`  — services built on the engine: scoring a file, data checks, gaps,
-  peers, templates, the results document;
-- :mod:`citystd.audit`       — coherence, uncertainty and sensitivity analysis;
+  peers, templates, the results document, and the audit (coherence, uncertainty, sensitivity);
 - :mod:`citystd.report`      — renderers of a results document (Excel, HTML, Markdown, Parquet);
 - :mod:`citystd.api`         — the functions and classes exported here;
 - :mod:`citystd.cli`         — the thin Typer command line.

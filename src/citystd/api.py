@@ -361,7 +361,7 @@ def audit(data: DataInput, framework: str | None = None, *, library: Sequence[st
     pool or a Dask cluster (same results). Raises :class:`CitystdError` with every finding when
     the uncertainty section, the library or the data have errors.
     """
-    from citystd.audit.io import audit_file
+    from citystd.assessment.audit.io import audit_file
 
     outcome = audit_file(data, framework, [Path(p) for p in library] if library else None,
                          uncertainty=Path(uncertainty) if uncertainty is not None else None, n=n, seed=seed,
