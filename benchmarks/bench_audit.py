@@ -65,8 +65,8 @@ def parse(raw: list[dict], fw) -> list:  # type: ignore[no-untyped-def]
 
 def loop_baseline(spec, values, attributes, inputs, n: int, sensitivity: bool, count: int) -> float:  # type: ignore[no-untyped-def]
     """Seconds per replication of a plain loop over run() on the first ``count`` replications."""
-    from citystd.audit.design import make_design
-    from citystd.audit.evaluate import TreePlan, replication_spec
+    from citystd.assessment.audit.design import make_design
+    from citystd.assessment.audit.evaluate import TreePlan, replication_spec
     from citystd.diagnostics import CitystdError
     from citystd.engine.pipeline import run
 
@@ -82,8 +82,8 @@ def loop_baseline(spec, values, attributes, inputs, n: int, sensitivity: bool, c
 
 
 def timed_audit(spec, values, attributes, inputs, n: int, sensitivity: bool, executor=None):  # type: ignore[no-untyped-def]
-    from citystd.audit.document import build_document, dumps
-    from citystd.audit.run import Options, audit
+    from citystd.assessment.audit.document import build_document, dumps
+    from citystd.assessment.audit.run import Options, audit
 
     t = time.perf_counter()
     a = audit(spec, values, attributes, inputs, Options(n=n, seed=1, sensitivity=sensitivity), executor=executor)
@@ -166,7 +166,7 @@ def bench_large(loop: int) -> None:
 
 
 def bench_dask() -> None:
-    from citystd.audit.executors import DaskExecutor
+    from citystd.assessment.audit.executors import DaskExecutor
     from citystd.library.models import Framework, Leaf
 
     spec, values = synthetic(11_000, 100, 20, 5)

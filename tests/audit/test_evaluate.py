@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from citystd.audit.design import make_design
-from citystd.audit.evaluate import (
+from citystd.assessment.audit.design import make_design
+from citystd.assessment.audit.evaluate import (
     Problem,
     TreePlan,
     aggregate_params,
@@ -21,9 +21,9 @@ from citystd.audit.evaluate import (
     step_choices,
     upstream,
 )
-from citystd.audit.executors import Processes, Serial
-from citystd.audit.ranks import RankStats, sport_ranks
-from citystd.audit.run import Options, audit
+from citystd.assessment.audit.executors import Processes, Serial
+from citystd.assessment.audit.ranks import RankStats, sport_ranks
+from citystd.assessment.audit.run import Options, audit
 from citystd.engine.pipeline import ROOT, run
 from citystd.engine.rank import rank
 from citystd.library.uncertainty import parse_uncertainty
@@ -98,7 +98,7 @@ def test_no_uncertainty_collapses_every_interval(asem) -> None:  # type: ignore[
 
 
 def test_identical_serial_and_process_pool(asem) -> None:  # type: ignore[no-untyped-def]
-    from citystd.audit.document import build_document, dumps
+    from citystd.assessment.audit.document import build_document, dumps
 
     inputs = inputs_for(asem.fw)
     opts = Options(n=16, seed=3)

@@ -61,7 +61,7 @@ def audit_command(
     from citystd.io.outpath import check_output
 
     check_output(output, [data, uncertainty, *([Path(framework)] if framework and Path(framework).is_file() else [])])
-    from citystd.audit.io import audit_file
+    from citystd.assessment.audit.io import audit_file
 
     err = stderr_console()
     outcome = audit_file(data, framework, list(library) if library else None, uncertainty=uncertainty, n=n, seed=seed,
@@ -76,7 +76,7 @@ def audit_command(
                if lang == "en" else "审计已停止：请修正上述错误" + ("" if keep_going else "，数据错误可使用 --keep-going"))
         err.print(f"[bold red]{msg}[/]")
         raise typer.Exit(EXIT_FAIL)
-    from citystd.audit.report import render
+    from citystd.assessment.audit.report import render
     from citystd.cli.output import deliver
     from citystd.textsafe import escape_bidi_json, mark_bidi_in
 

@@ -14,7 +14,7 @@ So:
    children) above (:func:`aggregate_batch`), with the engine's rules, node by node (weights
    renormalised over the children with data, ``min_coverage``, ``fill``, power means); weighted
    median, Copeland, outranking and TOPSIS fall back to the engine's function per replication;
-3. ranks of every node are computed for all S replications at once (:func:`~citystd.audit.ranks.sport_ranks`).
+3. ranks of every node are computed for all S replications at once (:func:`~citystd.assessment.audit.ranks.sport_ranks`).
 
 Everything a chunk needs is in a :class:`Problem` (plain arrays, picklable), so a chunk runs the
 same in this process, in a pool of processes or on a Dask worker.
@@ -29,8 +29,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from citystd.audit.design import Design
-from citystd.audit.ranks import sport_ranks
+from citystd.assessment.audit.design import Design
+from citystd.assessment.audit.ranks import sport_ranks
 from citystd.engine.pipeline import ROOT, ScoringSpec, TreeNode, apply_sets
 from citystd.library.pipeline import AggregateParams
 from citystd.library.uncertainty import OFF, Exclusion, StepInput, WeightNoise, with_value

@@ -1,7 +1,7 @@
 """Auditing a data file end to end: library → uncertainty → read, check, derive → audit → document.
 
 The one place that wires IO (the reader, the uncertainty file, the executor) to the pure audit
-(:func:`citystd.audit.run.audit`); the CLI calls :func:`audit_file`.
+(:func:`citystd.assessment.audit.run.audit`); the CLI calls :func:`audit_file`.
 """
 
 from __future__ import annotations
@@ -64,10 +64,10 @@ def audit_file(data: Path, framework: str | None, libraries: list[Path] | None, 
                sheet: str | None = None, layout: str = "auto", id_column: str | None = None,
                keep_going: bool = False) -> AuditOutcome:
     """Audit ``data`` against a framework; the document is None when errors stop it."""
+    from citystd.assessment.audit.document import build_document
+    from citystd.assessment.audit.executors import make_executor
+    from citystd.assessment.audit.run import Options, audit, audit_rows
     from citystd.assessment.prepare import prepare
-    from citystd.audit.document import build_document
-    from citystd.audit.executors import make_executor
-    from citystd.audit.run import Options, audit, audit_rows
     from citystd.engine.pipeline import build_spec
     from citystd.library.select import load_framework
 

@@ -2,7 +2,7 @@
 
 :func:`audit` takes a spec, the derived indicator values and the parsed uncertain inputs (all
 plain data; no IO) and returns an :class:`Audit`. The replications run on an executor
-(:mod:`citystd.audit.executors`); the result does not depend on which.
+(:mod:`citystd.assessment.audit.executors`); the result does not depend on which.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from citystd.audit.coherence import NodeCoherence, main_effects, node_coherence, pearson, spearman
-from citystd.audit.design import Design, make_design
-from citystd.audit.evaluate import (
+from citystd.assessment.audit.coherence import NodeCoherence, main_effects, node_coherence, pearson, spearman
+from citystd.assessment.audit.design import Design, make_design
+from citystd.assessment.audit.evaluate import (
     Problem,
     TreePlan,
     Upstream,
@@ -32,9 +32,9 @@ from citystd.audit.evaluate import (
     upstream,
     upstream_columns,
 )
-from citystd.audit.executors import Processes, Serial
-from citystd.audit.ranks import RankStats, sport_ranks
-from citystd.audit.sobol import SobolIndices, sobol_indices
+from citystd.assessment.audit.executors import Processes, Serial
+from citystd.assessment.audit.ranks import RankStats, sport_ranks
+from citystd.assessment.audit.sobol import SobolIndices, sobol_indices
 from citystd.diagnostics import Diagnostic, Msg, error
 from citystd.engine.pipeline import ScoringSpec
 from citystd.engine.stats import unit_values, year_values

@@ -40,7 +40,7 @@ def t(key: str, lang: str) -> str:
 
 def render(doc: dict[str, Any], fmt: str, lang: str) -> bytes:
     if fmt == "json":
-        from citystd.audit.document import dumps
+        from citystd.assessment.audit.document import dumps
 
         return dumps(doc)
     return summary_text(doc, lang).encode("utf-8")
