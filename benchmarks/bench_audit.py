@@ -75,8 +75,8 @@ def parse(raw: list[dict], fw) -> list:  # type: ignore[no-untyped-def]
 
 def loop_baseline(spec, values, attributes, inputs, n: int, sensitivity: bool, count: int) -> float:  # type: ignore[no-untyped-def]
     """Seconds per replication of a plain loop over run() on the first ``count`` replications."""
-    from citystd.audit.design import make_design
-    from citystd.audit.evaluate import TreePlan, replication_spec
+    from citystd.assessment.audit.design import make_design
+    from citystd.assessment.audit.evaluate import TreePlan, replication_spec
     from citystd.diagnostics import CitystdError
     from citystd.engine.pipeline import run
 
@@ -92,8 +92,8 @@ def loop_baseline(spec, values, attributes, inputs, n: int, sensitivity: bool, c
 
 
 def timed_audit(spec, values, attributes, inputs, n: int, sensitivity: bool, executor=None):  # type: ignore[no-untyped-def]
-    from citystd.audit.document import build_document, dumps
-    from citystd.audit.run import Options, audit
+    from citystd.assessment.audit.document import build_document, dumps
+    from citystd.assessment.audit.run import Options, audit
 
     t = time.perf_counter()
     a = audit(spec, values, attributes, inputs, Options(n=n, seed=1, sensitivity=sensitivity), executor=executor)
@@ -196,8 +196,8 @@ LARGE_INPUTS = [
 def bench_large(loop: int, cities: int = 300, n: int = 4096) -> None:
     """The built-in framework action-plan (383 indicators) on 300 example cities, Sobol N = 4,096, d = 6."""
     from citystd.assessment.prepare import prepare
-    from citystd.audit.document import dumps
-    from citystd.audit.io import audit_data
+    from citystd.assessment.audit.document import dumps
+    from citystd.assessment.audit.io import audit_data
     from citystd.engine.pipeline import build_spec
     from citystd.library.select import load_framework
     from citystd.library.uncertainty import parse_uncertainty
@@ -230,7 +230,7 @@ def bench_large(loop: int, cities: int = 300, n: int = 4096) -> None:
 def bench_dask(loop: int) -> None:
     """11,000 units × 100 indicators, 2,000 replications: on a local Dask cluster (all cores), and in
     this process alone, beside the loop over run() (timed on a few replications)."""
-    from citystd.audit.executors import DaskExecutor, Serial
+    from citystd.assessment.audit.executors import DaskExecutor, Serial
     from citystd.library.models import Framework, Leaf
 
     spec, values = synthetic(11_000, 100, 20, 5)

@@ -9,7 +9,7 @@ Findings are collected, never raised one at a time, so a user sees every problem
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from enum import Enum
 
@@ -312,11 +312,19 @@ def has_errors(diagnostics: Iterable[Diagnostic]) -> bool:
 
 
 class CitystdError(Exception):
-    """An error that stops a command, carrying the diagnostic to show (never a traceback)."""
+    """An error that stops a command, carrying the diagnostic to show (never a traceback).
 
-    def __init__(self, diagnostic: Diagnostic, exit_code: int = 1) -> None:
-        super().__init__(diagnostic.message.en)
+    ``diagnostic`` is the finding that stopped it; ``diagnostics`` every finding that goes with it
+    (the Python API raises one error for a data file with many errors: all of them are here, as
+    the command line prints them). ``exit_code`` is what the command line exits with (1 bad
+    input, 2 usage or environment).
+    """
+
+    def __init__(self, diagnostic: Diagnostic, exit_code: int = 1,
+                 diagnostics: Sequence[Diagnostic] | None = None) -> None:
+        super().__init__(f"{diagnostic.code} {diagnostic.location}: {diagnostic.message.en}")
         self.diagnostic = diagnostic
+        self.diagnostics = list(diagnostics) if diagnostics else [diagnostic]
         self.exit_code = exit_code
 
 

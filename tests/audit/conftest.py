@@ -53,7 +53,7 @@ UNCERTAINTY = [
 @pytest.fixture(scope="session")
 def audit_doc(asem: AsemCase) -> dict:
     """A small audit of ASEM (N = 16, Saltelli design, a city's rank, a size variable) as a document."""
-    from citystd.audit.io import audit_data
+    from citystd.assessment.audit.io import audit_data
 
     out = audit_data(asem.root / "data.csv", "asem", UNCERTAINTY, library=[asem.root], n=16, bootstrap=50,
                      city="CHN", size=["population"], sets=["normalise.range=[1, 100]"])

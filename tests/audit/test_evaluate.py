@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from citystd.audit.design import make_design
-from citystd.audit.evaluate import (
+from citystd.assessment.audit.design import make_design
+from citystd.assessment.audit.evaluate import (
     Problem,
     TreePlan,
     aggregate_params,
@@ -22,9 +22,9 @@ from citystd.audit.evaluate import (
     step_choices,
     upstream,
 )
-from citystd.audit.executors import Processes, Serial
-from citystd.audit.ranks import RankStats, sport_ranks
-from citystd.audit.run import Options, audit
+from citystd.assessment.audit.executors import Processes, Serial
+from citystd.assessment.audit.ranks import RankStats, sport_ranks
+from citystd.assessment.audit.run import Options, audit
 from citystd.engine.pipeline import ROOT, run
 from citystd.engine.rank import rank
 from citystd.library.uncertainty import parse_uncertainty
@@ -106,7 +106,7 @@ def test_no_uncertainty_collapses_every_interval(asem) -> None:  # type: ignore[
 
 
 def test_identical_serial_and_process_pool(asem) -> None:  # type: ignore[no-untyped-def]
-    from citystd.audit.document import build_document, dumps
+    from citystd.assessment.audit.document import build_document, dumps
 
     inputs = inputs_for(asem.fw)
     opts = Options(n=16, seed=3)
@@ -182,7 +182,7 @@ def test_resumed_steps_equal_one_run(asem) -> None:  # type: ignore[no-untyped-d
 
 def test_shared_upstreams_equal_separate_runs(asem) -> None:  # type: ignore[no-untyped-def]
     """Upstreams computed with shared prefixes of steps equal each configuration run on its own."""
-    from citystd.audit.evaluate import upstreams
+    from citystd.assessment.audit.evaluate import upstreams
 
     inputs = inputs_for(asem.fw, [RAW[0], RAW[1], RAW[3]])
     plan = TreePlan.of(asem.spec)
@@ -203,7 +203,7 @@ def test_data_driven_weights_are_estimated_per_upstream_configuration(asem, meth
     aggregation) gets the weights the engine estimates on its own scores."""
     from dataclasses import replace
 
-    from citystd.audit.evaluate import data_driven, upstream_columns, upstreams
+    from citystd.assessment.audit.evaluate import data_driven, upstream_columns, upstreams
     from citystd.engine.pipeline import apply_sets
 
     sets = [f"weights.method={method}", "normalise.range=[1, 100]"]

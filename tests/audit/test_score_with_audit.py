@@ -12,7 +12,7 @@ import pytest
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
-from citystd.audit.document import dumps
+from citystd.assessment.audit.document import dumps
 from citystd.cli import app
 
 runner = CliRunner()

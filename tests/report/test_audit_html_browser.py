@@ -47,7 +47,7 @@ UNCERTAINTY = [
 
 
 def asem_audit(tmp: Path, n: int = 16) -> dict[str, Any]:
-    from citystd.audit.io import audit_data
+    from citystd.assessment.audit.io import audit_data
 
     lib = tmp / "asem"
     if not lib.exists():

@@ -74,7 +74,7 @@ def audit_command(
         usage_error(f"--workers must be at least 1, not {workers}", f"--workers 至少为 1，而不是 {workers}", lang)
     if bootstrap < 1:
         usage_error(f"--bootstrap must be at least 1, not {bootstrap}", f"--bootstrap 至少为 1，而不是 {bootstrap}", lang)
-    from citystd.audit.io import audit_data
+    from citystd.assessment.audit.io import audit_data
     from citystd.cli.common import parse_columns
     from citystd.io.inputs import expand
     from citystd.io.outpath import check_output
@@ -98,7 +98,7 @@ def audit_command(
                if lang == "en" else "审计已停止：请修正上述错误" + ("" if keep_going else "，数据错误可使用 --keep-going"))
         err.print(f"[bold red]{msg}[/]")
         raise typer.Exit(EXIT_FAIL)
-    from citystd.audit.report import render
+    from citystd.assessment.audit.report import render
     from citystd.cli.output import deliver
     from citystd.textsafe import escape_bidi_json, mark_bidi_in
 

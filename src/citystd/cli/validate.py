@@ -69,7 +69,7 @@ def validate_command(
 def _uncertainty(lib: Any, paths: list[Path], framework: str | None, files: list[Path], strict: bool,
                  lang: str) -> list[Any]:
     """The findings of each uncertainty file, checked against the framework it varies (A001–A016)."""
-    from citystd.audit.io import load_uncertainty
+    from citystd.assessment.audit.io import load_uncertainty
     from citystd.cli.common import usage_error
     from citystd.diagnostics import Severity, did_you_mean
     from citystd.library.select import DEFAULT_FRAMEWORK, inside

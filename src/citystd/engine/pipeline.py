@@ -258,7 +258,7 @@ class RunState:
     """A run part-way: the frames and bookkeeping after the first ``done`` of :func:`pipeline_steps`.
 
     :func:`run` is :func:`run_steps` over every step followed by the ranks, ratings, coverage and
-    trends; the audit (:mod:`citystd.audit.evaluate`) stops before ``aggregate`` and resumes from
+    trends; the audit (:mod:`citystd.assessment.audit.evaluate`) stops before ``aggregate`` and resumes from
     shared states, so that replications differing only in later steps share the earlier ones.
     """
 

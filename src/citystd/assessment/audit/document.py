@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from citystd import __version__
-from citystd.audit.run import Audit
+from citystd.assessment.audit.run import Audit
 from citystd.library.uncertainty import Exclusion, StepInput, WeightNoise
 
 KIND = "citystd-audit"

@@ -1,7 +1,7 @@
 """Where chunks of replications run: this process, a local pool of processes, or Dask (docs/audit.md).
 
 An executor maps a top-level function ``fn(shared, item)`` over items. ``shared`` (the
-:class:`~citystd.audit.evaluate.Problem`, or the data for the upstream runs) is sent to every
+:class:`~citystd.assessment.audit.evaluate.Problem`, or the data for the upstream runs) is sent to every
 worker once; the items are small (row ranges). Results come back in the order of the items; the
 caller's accumulation is order-free anyway (integer counts), and every chunk is a pure function of
 its rows, so serial, pool and Dask give identical results.

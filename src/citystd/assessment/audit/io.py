@@ -1,7 +1,7 @@
 """Auditing a data file end to end: library → uncertainty → read, check, derive → audit → document.
 
 The one place that wires IO (the reader, the uncertainty file, the executor) to the pure audit
-(:func:`citystd.audit.run.audit`): :func:`audit_data`, which the CLI calls.
+(:func:`citystd.assessment.audit.run.audit`): :func:`audit_data`, which the CLI calls.
 """
 
 from __future__ import annotations
@@ -67,8 +67,8 @@ def audit_data(data: Path | str | Sequence[Path | str] | pd.DataFrame, framework
                scheduler: str | None = None, bootstrap: int = 1000, sets: Sequence[str] = (),
                sheet: str | None = None, layout: str = "auto", id_column: str | None = None,
                choose: Mapping[str, str] | None = None, prefer: Sequence[Path | str] = (),
-               keep_going: bool = False, executor: Any = None, loaded: tuple[Any, Framework] | None = None
-               ) -> AuditOutcome:
+               keep_going: bool = False, executor: Any = None, loaded: tuple[Any, Framework] | None = None,
+               table: bool = False) -> AuditOutcome:
     """Audit a data set against a framework: the one entry point of ``citystd audit`` (and of the
     Python API). Returns the audit document (docs/audit.md), or None with the errors that stopped it.
 
@@ -82,6 +82,9 @@ def audit_data(data: Path | str | Sequence[Path | str] | pd.DataFrame, framework
     - ``uncertainty``: an uncertainty file, or the list itself (as in YAML: dicts with ``name`` and
       ``step``/``param``/``values``, ``weights_noise`` or ``exclude``); default the framework's own.
 
+    ``table``: a DataFrame ``data`` is a table of raw statistics in any layout a file may have
+    (read like a file, as ``citystd.score`` reads one), not the indicator values.
+
     ``loaded``: the (library, framework) already loaded by the caller (then ``framework`` and
     ``library`` only name them).
 
@@ -90,9 +93,9 @@ def audit_data(data: Path | str | Sequence[Path | str] | pd.DataFrame, framework
     section are returned as diagnostics.
     """
     from citystd.assessment.prepare import prepare
-    from citystd.audit.document import build_document
-    from citystd.audit.executors import make_executor
-    from citystd.audit.run import Options, audit, audit_rows
+    from citystd.assessment.audit.document import build_document
+    from citystd.assessment.audit.executors import make_executor
+    from citystd.assessment.audit.run import Options, audit, audit_rows
     from citystd.engine.pipeline import build_spec
     from citystd.library.select import load_framework
 
@@ -113,11 +116,12 @@ def audit_data(data: Path | str | Sequence[Path | str] | pd.DataFrame, framework
     if any(d.level is Severity.ERROR for d in diags):
         return AuditOutcome(None, diags)
     spec = build_spec(lib, fw, list(sets))
-    if isinstance(data, pd.DataFrame):
+    if isinstance(data, pd.DataFrame) and not table:
         values, attrs, input_info = _given_values(data, attributes, spec)
         columns: list[pd.DataFrame] = [values, attrs]
     else:
-        paths = [Path(data)] if isinstance(data, (str, Path)) else [Path(p) for p in data]
+        paths: Any = data if isinstance(data, pd.DataFrame) else \
+            [Path(data)] if isinstance(data, (str, Path)) else [Path(p) for p in data]
         prep = prepare(paths, lib, fw, spec, layout=layout, sheet=sheet, id_column=id_column, year=year,
                        choose=choose, prefer=list(prefer), keep_going=keep_going)
         diags += prep.diagnostics

@@ -15,7 +15,7 @@ def t(key: str, lang: str) -> str:
 def render(doc: dict[str, Any], fmt: str, lang: str) -> bytes:
     """The audit in ``fmt``: ``json``, ``table`` (text summary), ``html`` or ``xlsx``."""
     if fmt == "json":
-        from citystd.audit.document import dumps
+        from citystd.assessment.audit.document import dumps
 
         return dumps(doc)
     if fmt == "html":

@@ -15,7 +15,7 @@ So:
    children) above (:func:`aggregate_batch`), with the engine's rules, node by node (weights
    renormalised over the children with data, ``min_coverage``, ``fill``, power means); weighted
    median, Copeland, outranking and TOPSIS fall back to the engine's function per replication;
-3. ranks of every node are computed for all S replications at once (:func:`~citystd.audit.ranks.sport_ranks`).
+3. ranks of every node are computed for all S replications at once (:func:`~citystd.assessment.audit.ranks.sport_ranks`).
 
 Everything a chunk needs is in a :class:`Problem` (plain arrays, picklable), so a chunk runs the
 same in this process, in a pool of processes or on a Dask worker.
@@ -30,8 +30,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from citystd.audit.design import Design
-from citystd.audit.ranks import RankRuns, RankStats, sport_ranks
+from citystd.assessment.audit.design import Design
+from citystd.assessment.audit.ranks import RankRuns, RankStats, sport_ranks
 from citystd.engine.pipeline import ROOT, ScoringSpec, TreeNode, apply_sets
 from citystd.library.pipeline import AggregateParams
 from citystd.library.uncertainty import OFF, Exclusion, StepInput, WeightNoise, with_value
@@ -462,7 +462,7 @@ def task_rows(problem: Problem, budget: int = 32_000_000) -> int:
 def chunk_plan(problem: Problem) -> list[np.ndarray]:
     """The rows of each task: rows sorted by their (upstream, aggregation) group, then cut into
     :func:`task_rows` pieces — so a task evaluates few groups, each in large batches, and sends
-    back the counts of its ranks (:class:`~citystd.audit.ranks.RankRuns`), not the ranks. A pure
+    back the counts of its ranks (:class:`~citystd.assessment.audit.ranks.RankRuns`), not the ranks. A pure
     function of the design (the same tasks for every executor)."""
     key = problem.row_upstream * len(problem.aggregates) + problem.row_aggregate
     order = np.argsort(key, kind="stable")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from citystd.audit.io import audit_data
+from citystd.assessment.audit.io import audit_data
 from citystd.diagnostics import CitystdError
 
 UNCERTAINTY = [

@@ -2,7 +2,7 @@
 
 :func:`audit` takes a spec, the derived indicator values and the parsed uncertain inputs (all
 plain data; no IO) and returns an :class:`Audit`. The replications run on an executor
-(:mod:`citystd.audit.executors`); the result does not depend on which.
+(:mod:`citystd.assessment.audit.executors`); the result does not depend on which.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from citystd.audit.coherence import NodeCoherence, main_effects, node_coherence, pearson, spearman
-from citystd.audit.design import Design, make_design
-from citystd.audit.evaluate import (
+from citystd.assessment.audit.coherence import NodeCoherence, main_effects, node_coherence, pearson, spearman
+from citystd.assessment.audit.design import Design, make_design
+from citystd.assessment.audit.evaluate import (
     Problem,
     TreePlan,
     Upstream,
@@ -32,9 +32,9 @@ from citystd.audit.evaluate import (
     upstream_columns,
     upstreams,
 )
-from citystd.audit.executors import Processes, Serial
-from citystd.audit.ranks import RankStats, sport_ranks
-from citystd.audit.sobol import SobolIndices, sobol_indices
+from citystd.assessment.audit.executors import Processes, Serial
+from citystd.assessment.audit.ranks import RankStats, sport_ranks
+from citystd.assessment.audit.sobol import SobolIndices, sobol_indices
 from citystd.diagnostics import Diagnostic, Msg, error
 from citystd.engine.pipeline import ScoringSpec
 from citystd.engine.stats import unit_values, year_values
@@ -128,7 +128,7 @@ def audit(spec: ScoringSpec, values: pd.DataFrame, attributes: pd.DataFrame | No
           inputs: list[UncertainInput], options: Options | None = None, executor: Any = None) -> Audit:
     """Audit ``spec`` on ``values`` (see the module docstring).
 
-    BLAS runs one thread throughout (as in every chunk, :func:`~citystd.audit.evaluate.evaluate_chunk`):
+    BLAS runs one thread throughout (as in every chunk, :func:`~citystd.assessment.audit.evaluate.evaluate_chunk`):
     the audit's matrix products are many and small, and its parallelism is the executor's.
     """
     from threadpoolctl import threadpool_limits
