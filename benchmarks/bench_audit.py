@@ -195,9 +195,9 @@ LARGE_INPUTS = [
 
 def bench_large(loop: int, cities: int = 300, n: int = 4096) -> None:
     """The built-in framework action-plan (383 indicators) on 300 example cities, Sobol N = 4,096, d = 6."""
-    from citystd.assessment.prepare import prepare
     from citystd.assessment.audit.document import dumps
     from citystd.assessment.audit.io import audit_data
+    from citystd.assessment.prepare import prepare
     from citystd.engine.pipeline import build_spec
     from citystd.library.select import load_framework
     from citystd.library.uncertainty import parse_uncertainty

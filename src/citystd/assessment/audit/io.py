@@ -92,10 +92,10 @@ def audit_data(data: Path | str | Sequence[Path | str] | pd.DataFrame, framework
     raise :class:`~citystd.diagnostics.CitystdError`; findings in the data or the uncertainty
     section are returned as diagnostics.
     """
-    from citystd.assessment.prepare import prepare
     from citystd.assessment.audit.document import build_document
     from citystd.assessment.audit.executors import make_executor
     from citystd.assessment.audit.run import Options, audit, audit_rows
+    from citystd.assessment.prepare import prepare
     from citystd.engine.pipeline import build_spec
     from citystd.library.select import load_framework
 
