@@ -9,7 +9,7 @@ Findings are collected, never raised one at a time, so a user sees every problem
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from enum import Enum
 
@@ -192,6 +192,9 @@ RULES: dict[str, Rule] = {
         _r("A016", "audit.uncertainty-file", "uncertainty file without an `uncertainty:` list", "不确定性文件中没有 `uncertainty:` 列表"),
         _r("A017", "audit.unknown-size-variable", "size variable not in the data", "数据中没有该规模变量"),
         _r("A018", "audit.options", "invalid audit options", "审计选项无效"),
+        _r("A019", "audit.other-input", "audit made for another framework or other data", "审计针对的是其他框架或数据"),
+        _r("A020", "audit.not-an-audit", "file is not a citystd audit", "文件不是 citystd 审计结果"),
+        _r("A021", "audit.values", "indicator values do not fit the framework", "指标数值与框架不符"),
         # U: usage and internal problems (exit code 2)
         _r("U901", "usage.path", "path does not exist or cannot be read", "路径不存在或无法读取"),
         _r("U902", "usage.empty", "no YAML files found", "未找到 YAML 文件"),
@@ -327,11 +330,19 @@ def has_errors(diagnostics: Iterable[Diagnostic]) -> bool:
 
 
 class CitystdError(Exception):
-    """An error that stops a command, carrying the diagnostic to show (never a traceback)."""
+    """An error that stops a command, carrying the diagnostic to show (never a traceback).
 
-    def __init__(self, diagnostic: Diagnostic, exit_code: int = 1) -> None:
-        super().__init__(diagnostic.message.en)
+    ``diagnostic`` is the finding that stopped it; ``diagnostics`` every finding that goes with it
+    (the Python API raises one error for a data file with many errors: all of them are here, as
+    the command line prints them). ``exit_code`` is what the command line exits with (1 bad
+    input, 2 usage or environment).
+    """
+
+    def __init__(self, diagnostic: Diagnostic, exit_code: int = 1,
+                 diagnostics: Sequence[Diagnostic] | None = None) -> None:
+        super().__init__(f"{diagnostic.code} {diagnostic.location}: {diagnostic.message.en}")
         self.diagnostic = diagnostic
+        self.diagnostics = list(diagnostics) if diagnostics else [diagnostic]
         self.exit_code = exit_code
 
 

@@ -40,3 +40,22 @@ def asem(tmp_path_factory: pytest.TempPathFactory) -> AsemCase:
     prep = prepare(out / "data.csv", lib, fw, spec)
     assert not prep.stop
     return AsemCase(out, lib, fw, spec, prep.values, prep.city.attributes, prep.city)
+
+
+UNCERTAINTY = [
+    {"name": "winmax", "step": "treat", "param": "winmax", "values": [3, 5]},
+    {"name": "normalisation", "step": "normalise", "param": "method", "values": ["minmax", "percentile_rank"]},
+    {"name": "weights", "weights_noise": 0.25},
+    {"name": "drop", "exclude": "indicators"},
+]
+
+
+@pytest.fixture(scope="session")
+def audit_doc(asem: AsemCase) -> dict:
+    """A small audit of ASEM (N = 16, Saltelli design, a city's rank, a size variable) as a document."""
+    from citystd.assessment.audit.io import audit_data
+
+    out = audit_data(asem.root / "data.csv", "asem", UNCERTAINTY, library=[asem.root], n=16, bootstrap=50,
+                     city="CHN", size=["population"], sets=["normalise.range=[1, 100]"])
+    assert out.document is not None, out.diagnostics
+    return out.document

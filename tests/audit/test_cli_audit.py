@@ -142,3 +142,28 @@ def test_identical_on_a_real_dask_cluster(asem, tmp_path: Path) -> None:  # type
                 p.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 p.kill()
+
+
+def test_several_files_are_one_data_set(asem, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """As citystd score: the data split into two files (columns) audits like the one file."""
+    import csv
+
+    rows = list(csv.reader((asem.root / "data.csv").open(encoding="utf-8")))
+    head = rows[0]
+    keys = [head.index(c) for c in ("uCode", "uName", "Time")]
+    half = len(head) // 2
+    a = [k for k in range(len(head)) if k not in keys and k < half]
+    b = [k for k in range(len(head)) if k not in keys and k >= half]
+    for name, cols in (("a.csv", keys + a), ("b.csv", keys + b)):
+        with (tmp_path / name).open("w", encoding="utf-8", newline="") as fh:
+            csv.writer(fh).writerows([[r[k] for k in cols] for r in rows])
+    unc = tmp_path / "unc.yaml"
+    unc.write_text("uncertainty:\n  - {name: weights, weights_noise: 0.2}\n", encoding="utf-8")
+    docs = []
+    for data in ([str(asem.root / "data.csv")], [str(tmp_path / "a.csv"), str(tmp_path / "b.csv")]):
+        r = runner.invoke(app, ["audit", *data, "--library", str(asem.root), "-f", "asem", "-u", str(unc), "-N", "8",
+                                "--bootstrap", "20", "--format", "json"])
+        assert r.exit_code == 0, r.output
+        docs.append(json.loads(r.stdout))
+    assert docs[0]["ranks"] == docs[1]["ranks"] and docs[0]["coherence"] == docs[1]["coherence"]
+    assert len(docs[1]["input"]["sources"]) == 2

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from citystd.audit.run import Options, audit
+from citystd.assessment.audit.run import Options, audit
 from citystd.importers.coinr import citystd_id
 
 ORACLE = json.loads((Path(__file__).resolve().parents[1] / "data" / "coinr" / "audit_oracle.json")

@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from citystd.audit.design import saltelli, sobol_points
-from citystd.audit.sobol import sobol_indices
+from citystd.assessment.audit.design import saltelli, sobol_points
+from citystd.assessment.audit.sobol import sobol_indices
 
 A, B = 7.0, 0.1
 # analytic indices of Ishigami (Ishigami & Homma 1990; Sobol' & Levitan 1999)

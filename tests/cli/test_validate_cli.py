@@ -119,3 +119,61 @@ def test_internal_error_is_not_a_traceback(monkeypatch: pytest.MonkeyPatch, base
 def test_builtin_library_validates() -> None:
     r = run()
     assert r.exit_code == 0, r.stderr
+
+
+UNCERTAINTY_BAD = """citystd: 1
+uncertainty:
+  - {name: winmax, step: treat, param: winmax, values: [3, 5]}
+  - {name: drop, exclude: indicators, elements: [unemploymnt_rate]}
+"""
+
+FRAMEWORK = """citystd: 1
+framework:
+  id: mine
+  version: "1.0.0"
+  name: {zh: 框架, en: Framework}
+  pipeline:
+    - treat: {winmax: 5}
+  tree:
+    - {indicator: unemployment_rate}
+"""
+
+
+def _files(tmp_path: Path, **texts: str) -> dict[str, str]:
+    out = {}
+    for name, text in texts.items():
+        (tmp_path / f"{name}.yaml").write_text(text, encoding="utf-8")
+        out[name] = str(tmp_path / f"{name}.yaml")
+    return out
+
+
+def test_uncertainty_file_same_rules_positions_and_exit_codes(base_library: Path, tmp_path: Path) -> None:
+    f = _files(tmp_path, fw=FRAMEWORK, u=UNCERTAINTY_BAD,
+               ok="uncertainty:\n  - {name: winmax, step: treat, param: winmax, values: [3, 5]}\n",
+               warn="uncertainty:\n  - {name: winmax, step: treat, param: winmax, values: [1, 3]}\n",
+               empty="inputs: []\n")
+    lib = [str(base_library), f["fw"], "--framework", "mine"]
+    assert run(*lib).exit_code == 0
+    r = run(*lib, "--uncertainty", f["u"])
+    assert r.exit_code == 1, r.output
+    assert "u.yaml\n      4:50" in r.stderr and "A012" in r.stderr and "did you mean 'unemployment_rate'?" in r.stderr
+    r = run("--format", "json", *lib, "--uncertainty", f["u"])
+    (d,) = json.loads(r.stdout)["diagnostics"]
+    assert (d["code"], d["line"]) == ("A012", 4) and d["file"].endswith("u.yaml")
+    assert run(*lib, "-u", f["ok"]).exit_code == 0
+    # the framework's own value (winmax 5) missing from the alternatives: a warning, an error with --strict
+    r = run(*lib, "-u", f["warn"])
+    assert r.exit_code == 0 and "A008" in r.stderr
+    assert run(*lib, "-u", f["warn"], "--strict").exit_code == 1
+    r = run(*lib, "-u", f["empty"])
+    assert r.exit_code == 1 and "A016" in r.stderr
+
+
+def test_uncertainty_usage_errors_exit_2(base_library: Path, tmp_path: Path) -> None:
+    f = _files(tmp_path, fw=FRAMEWORK, ok="uncertainty:\n  - {name: w, weights_noise: 0.2}\n")
+    assert run(str(base_library), f["fw"], "--framework", "mine", "-u", str(tmp_path / "missing.yaml")).exit_code == 2
+    r = run(str(base_library), f["fw"], "-u", f["ok"], "--framework", "mien")
+    assert r.exit_code == 2 and "mine" in r.stderr
+    r = run(str(base_library), f["fw"], "-u", f["ok"])  # two frameworks: base and mine
+    assert r.exit_code == 2 and "--framework" in r.stderr
+    assert run(f["fw"], "--with-builtin", "-u", f["ok"]).exit_code == 0  # one framework of the user's own

@@ -49,11 +49,19 @@ def read_data(data: Paths, lib: Library, plan: Any, *, sheet: str | None = None,
               prefer: Sequence[Path | str] = ()) -> Any:
     """Read ``data`` (a file, a folder, or several) with the library's vocabulary (names, aliases,
     scopes and units), the plan's variables and indicators first."""
+    import pandas as pd
+
     from citystd.io.inputs import read_inputs
     from citystd.io.vocabulary import Vocabulary
 
-    paths = [data] if isinstance(data, (str, os.PathLike)) else list(data)
     vocab = Vocabulary.from_library(lib, [*plan.variables, *plan.order])
+    if isinstance(data, pd.DataFrame):  # the Python API: a table in memory, read like a file
+        from citystd.io.identify import identify
+        from citystd.io.read import read_frame
+
+        return identify(read_frame(data, vocab, layout=layout, id_column=id_column, year=year,  # type: ignore[arg-type]
+                                   choose=choose))
+    paths = [data] if isinstance(data, (str, os.PathLike)) else list(data)
     return read_inputs(paths, vocab, sheet=sheet, layout=layout, id_column=id_column, year=year, choose=choose,
                        prefer=prefer)
 

@@ -73,7 +73,7 @@ class Results:
     def footer(self) -> dict[str, Any]:
         from citystd.assessment.gaps import section  # gap analysis and priorities (docs/results.md, gaps)
 
-        return {
+        out = {
             "dropped": _dropped(self.scores.dropped),
             "records": _records(self.scores.records),
             "issues": [d.to_dict(self.lang) for d in self.issues],
@@ -81,6 +81,9 @@ class Results:
             "gaps": section(self),
             "peers": getattr(self, "peers", None),  # set by --compare-with (citystd.assessment.peers)
         }
+        if getattr(self, "audit", None) is not None:  # set by --audit (citystd.assessment.intervals)
+            out["audit"] = self.audit
+        return out
 
     def _columns(self) -> dict[str, dict[str, list]]:
         sc, nodes = self.scores, [*self.node_ids, ROOT]

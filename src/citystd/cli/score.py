@@ -45,6 +45,10 @@ def score_command(
     compare_with: Path = typer.Option(None, "--compare-with", help="Peers: their data (.xlsx, .csv …, scored "
                                       "together with DATA) or their saved results (.json, same framework)."),
     city: str = typer.Option(None, "--city", help="Output a one-city profile instead of all cities."),
+    audit: Path = typer.Option(None, "--audit", help="An audit of this data (citystd audit … -o audit.json): show "
+                               "each rank with its 5–95 % interval."),
+    force: bool = typer.Option(False, "--force", help="Use an --audit made for other data or another framework "
+                               "(a warning instead of an error)."),
     lang: str | None = lang_option(),
 ) -> None:
     """Score cities: derive indicators, check, impute, treat, normalise, weight, aggregate, rank, rate.
@@ -66,16 +70,31 @@ def score_command(
     if layout not in ("auto", "wide", "long"):
         usage_error(f"--layout must be auto, wide or long, not '{layout}'",
                     f"--layout 只能是 auto、wide 或 long，而不是 '{layout}'", lang)
+    audited = None
+    if audit is not None:
+        from citystd.assessment.intervals import load_audit
+
+        audited = load_audit(audit)  # before scoring: a wrong file fails fast
     err = stderr_console()
     with _progress(err, lang) as report:
         report("library")
         lib, fw = load_framework(framework, list(library) if library else None)
         # every file read — those found in a data folder too — is an input -o may not be
-        check_output(output, [*(i.path for i in expand(list(data))), compare_with, *lib.paths])
+        check_output(output, [*(i.path for i in expand(list(data))), compare_with, audit, *lib.paths])
         choose = parse_columns(column, {**lib.variables, **lib.indicators}, lang)
         outcome = score_file(list(data), lib, fw, sets=list(sets or []), sheet=sheet, layout=layout,
                              id_column=id_column, year=year, choose=choose, prefer=list(prefer or []),
                              keep_going=keep_going, lang=lang, progress=report, compare_with=compare_with)
+    if audited is not None and outcome.results is not None:
+        from citystd.assessment.intervals import rank_intervals
+
+        res = outcome.results
+        section, found = rank_intervals(*audited, audit, framework={"id": res.spec.framework_id, "version":
+                                                                   res.spec.version, "sha256": res.spec.sha256()},
+                                        input_sha256=res.input_info.get("sha256"), cities=res.units, force=force)
+        res.audit = section
+        res.issues += found
+        outcome.diagnostics += found
     shown = [d for d in outcome.diagnostics if d.level is Severity.ERROR or d.code != "E809"]
     if shown:
         print_human(shown, lang, err, files=len(data))

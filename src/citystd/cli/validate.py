@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -20,6 +21,11 @@ def validate_command(
     exit_zero: bool = typer.Option(False, "--exit-zero", help="Exit 0 even when problems are found."),
     select: list[str] = typer.Option(None, "--select", help="Only report these codes (or code prefixes, e.g. N4)."),
     ignore: list[str] = typer.Option(None, "--ignore", help="Do not report these codes (or prefixes)."),
+    uncertainty: list[Path] = typer.Option(None, "--uncertainty", "-u", help="Also check this uncertainty file "
+                                           "(the `uncertainty:` list of `citystd audit -u`) against a framework. "
+                                           "Repeatable."),
+    framework: str = typer.Option(None, "--framework", help="Framework id the uncertainty files vary (default: the "
+                                  "one framework of PATHS, else action-plan)."),
 ) -> None:
     """Validate indicator library files: every problem at once, as file:line:col: CODE message.
 
@@ -35,12 +41,16 @@ def validate_command(
         usage_error(f"--format must be one of {', '.join(FORMATS)}, not '{fmt}'",
                     f"--format 只能是 {', '.join(FORMATS)} 之一，而不是 '{fmt}'", lang)
     lib, diags = validate(list(paths) if paths else None, strict=strict, with_builtin=with_builtin)
+    files = len(lib.files)
+    if uncertainty:
+        diags = sorted(diags + _uncertainty(lib, list(paths or []), framework, list(uncertainty), strict, lang),
+                       key=lambda d: d.sort_key())
+        files += len(uncertainty)
     if select:
         diags = [d for d in diags if any(d.code.startswith(s.upper()) for s in select)]
     if ignore:
         diags = [d for d in diags if not any(d.code.startswith(s.upper()) for s in ignore)]
     usage = [d for d in diags if d.code.startswith("U")]
-    files = len(lib.files)
     if fmt == "human":
         print_human(diags, lang, stderr_console(), files=files)
     else:
@@ -54,3 +64,32 @@ def validate_command(
         raise typer.Exit(EXIT_ERROR)
     failed = any(d.level is Severity.ERROR for d in diags)
     raise typer.Exit(EXIT_FAIL if failed and not exit_zero else EXIT_OK)
+
+
+def _uncertainty(lib: Any, paths: list[Path], framework: str | None, files: list[Path], strict: bool,
+                 lang: str) -> list[Any]:
+    """The findings of each uncertainty file, checked against the framework it varies (A001–A016)."""
+    from citystd.assessment.audit.io import load_uncertainty
+    from citystd.cli.common import usage_error
+    from citystd.diagnostics import Severity, did_you_mean
+    from citystd.library.select import DEFAULT_FRAMEWORK, inside
+
+    if framework is None:
+        own = sorted({fid for (kind, fid), o in lib.origins.items() if kind == "framework"
+                      and any(inside(o.positions.file, p) for p in paths)})
+        framework = own[0] if len(own) == 1 else DEFAULT_FRAMEWORK
+        if len(own) > 1:
+            usage_error(f"--uncertainty: PATHS define {len(own)} frameworks ({', '.join(own)}): name one with "
+                        "--framework", f"--uncertainty：PATHS 定义了 {len(own)} 个框架（{', '.join(own)}）："
+                        "请用 --framework 指定", lang)
+    fw = lib.frameworks.get(framework)
+    if fw is None:
+        hits = did_you_mean(framework, list(lib.frameworks))
+        usage_error(f"--framework {framework}: no such framework in the library" +
+                    (f"; did you mean '{hits[0]}'?" if hits else ""),
+                    f"--framework {framework}：库中没有该框架" + (f"；是否应为 '{hits[0]}'？" if hits else ""), lang)
+    out = []
+    for path in files:
+        _, found = load_uncertainty(path, fw)
+        out += [d.escalated() if strict and d.level is Severity.WARNING else d for d in found]
+    return out

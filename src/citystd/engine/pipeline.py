@@ -11,10 +11,14 @@ Order of work: the framework's steps in their order (``screen``, ``impute``, ``t
 is added before aggregation when the pipeline has none, and ``aggregate: arithmetic`` at the end
 when it has none. Then ranks (sport ranks within each year), ratings from thresholds, coverage
 per node, and trends when the data has several years.
+
+:func:`run` is :func:`run_steps` (the steps, stoppable and resumable: the audit stops before
+``aggregate`` and shares the earlier steps between configurations) followed by that summary.
 """
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 from dataclasses import dataclass, field, replace
@@ -234,32 +238,77 @@ class Scores:
 
 def run(spec: ScoringSpec, values: pd.DataFrame, attributes: pd.DataFrame | None = None) -> Scores:
     """Score ``values`` (columns ⊇ ``spec.indicators``) with ``spec``."""
-    from citystd.engine.impute import impute
-    from citystd.engine.screen import screen, screen_diagnostics
-    from citystd.engine.stats import empty_records
-    from citystd.engine.treat import treat
+    return _summarise(spec, run_steps(spec, values, attributes))
 
-    cols = list(spec.indicators)
-    raw = values.reindex(columns=cols).astype("float64")
-    attrs = attributes if attributes is not None else pd.DataFrame(index=raw.index)
-    current = raw
-    diags: list[Diagnostic] = []
-    records = [empty_records()]
-    dropped = pd.DataFrame(columns=["unit", "year", "availability", "nonzero_share", "reason"])
-    normalised = False
-    node_scores: pd.DataFrame | None = None
-    weight_steps: list[WeightsParams] = []
-    rate = RateParams()
-    steps_run: list[dict[str, Any]] = []
 
+def pipeline_steps(spec: ScoringSpec) -> list[tuple[str, Params]]:
+    """The steps :func:`run` applies: the spec's, with ``normalise`` (goalposts) added before the
+    aggregation when the pipeline has none, and ``aggregate`` (arithmetic) at the end when it has none."""
     steps = list(spec.steps)
     if not any(n == "normalise" for n, _ in steps):
         at = next((i for i, (n, _) in enumerate(steps) if n == "aggregate"), len(steps))
         steps.insert(at, ("normalise", NormaliseParams()))
     if not any(n == "aggregate" for n, _ in steps):
         steps.append(("aggregate", AggregateParams()))
+    return steps
 
-    for name, params in steps:
+
+@dataclass
+class RunState:
+    """A run part-way: the frames and bookkeeping after the first ``done`` of :func:`pipeline_steps`.
+
+    :func:`run` is :func:`run_steps` over every step followed by the ranks, ratings, coverage and
+    trends; the audit (:mod:`citystd.assessment.audit.evaluate`) stops before ``aggregate`` and resumes from
+    shared states, so that replications differing only in later steps share the earlier ones.
+    """
+
+    done: int
+    raw: pd.DataFrame
+    current: pd.DataFrame  # indicator values as treated so far (normalised scores once ``normalised``)
+    attrs: pd.DataFrame
+    diagnostics: list[Diagnostic]
+    records: list[pd.DataFrame]
+    dropped: pd.DataFrame
+    normalised: bool
+    node_scores: pd.DataFrame | None
+    weight_steps: list[WeightsParams]
+    rate: RateParams
+    steps_run: list[dict[str, Any]]
+
+
+def run_steps(spec: ScoringSpec, values: pd.DataFrame, attributes: pd.DataFrame | None = None, *,
+              stop: int | None = None, resume: RunState | None = None) -> RunState:
+    """Apply :func:`pipeline_steps` from ``resume.done`` (default: the start, on ``values``) up to,
+    not including, step ``stop`` (default: all). ``resume`` is not changed, so one state can be
+    resumed many times."""
+    from citystd.engine.impute import impute
+    from citystd.engine.screen import screen, screen_diagnostics
+    from citystd.engine.stats import empty_records
+    from citystd.engine.treat import treat
+
+    cols = list(spec.indicators)
+    if resume is None:
+        raw = values.reindex(columns=cols).astype("float64")
+        attrs = attributes if attributes is not None else pd.DataFrame(index=raw.index)
+        current = raw
+        diags: list[Diagnostic] = []
+        records = [empty_records()]
+        dropped = pd.DataFrame(columns=["unit", "year", "availability", "nonzero_share", "reason"])
+        normalised = False
+        node_scores: pd.DataFrame | None = None
+        weight_steps: list[WeightsParams] = []
+        rate = RateParams()
+        steps_run: list[dict[str, Any]] = []
+    else:  # the frames are never changed in place; the lists are copied
+        raw, attrs, current, dropped = resume.raw, resume.attrs, resume.current, resume.dropped
+        diags, records, weight_steps = list(resume.diagnostics), list(resume.records), list(resume.weight_steps)
+        normalised, node_scores, rate = resume.normalised, resume.node_scores, resume.rate
+        steps_run = copy.deepcopy(resume.steps_run)
+
+    steps = pipeline_steps(spec)
+    start = resume.done if resume is not None else 0
+    stop = len(steps) if stop is None else min(stop, len(steps))
+    for name, params in steps[start:stop]:
         dump = params.model_dump(mode="json")
         if name == "screen":
             current, dropped_now = screen(current, cols, params.min_coverage, params.min_nonzero)
@@ -298,7 +347,18 @@ def run(spec: ScoringSpec, values: pd.DataFrame, attributes: pd.DataFrame | None
         elif name == "rate":
             rate = params
         steps_run.append({name: dump})
+    return RunState(max(stop, start), raw, current, attrs, diags, records, dropped, normalised, node_scores,
+                    weight_steps, rate, steps_run)
 
+
+def _summarise(spec: ScoringSpec, state: RunState) -> Scores:
+    """The :class:`Scores` of a finished run: effective weights, ranks, ratings, coverage, trends."""
+    from citystd.engine.stats import empty_records
+
+    cols = list(spec.indicators)
+    raw, current, node_scores, weight_steps = state.raw, state.current, state.node_scores, state.weight_steps
+    records, dropped, diags, rate, steps_run = state.records, state.dropped, state.diagnostics, state.rate, \
+        state.steps_run
     assert node_scores is not None
     last_agg = next(s["aggregate"] for s in reversed(steps_run) if "aggregate" in s)
     used_weights, optimised = last_agg["weights_used"], last_agg["weights_optimised"]

@@ -20,7 +20,7 @@ from typing import Any
 _LAZY = {
     "EXCEL_ERRORS": "cells", "MISSING_MARKERS": "cells", "header_key": "cells", "parse_numbers": "cells",
     "CellMap": "model", "CityData": "model", "ColumnInfo": "model", "DataSource": "model",
-    "read_city_data": "read",
+    "read_city_data": "read", "read_frame": "read",
     "CITY_ALIASES": "table", "CODE_ALIASES": "table", "VALUE_ALIASES": "table", "VARIABLE_ALIASES": "table",
     "YEAR_ALIASES": "table", "Term": "vocabulary", "Vocabulary": "vocabulary",
 }
@@ -51,4 +51,5 @@ __all__ = [
     "header_key",
     "parse_numbers",
     "read_city_data",
+    "read_frame",
 ]

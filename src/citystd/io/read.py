@@ -128,21 +128,67 @@ def read_city_data(
 
         return raw.build(vocab, template_source, max_diagnostics)
 
-    if layout != "long":
-        raw = panel.apply(raw, recognise)
-    if year is not None:
-        raw.year, raw.year_note = year, None
-    if raw.year_note is not None:
-        raw.diagnostics.append(raw.year_note)
-    table = raw
+    table = _as_dialect(raw, recognise, layout, year)
 
     def source(kind: Literal["wide", "long", "template"]) -> DataSource:
         return DataSource(
             file=name, path=where, sha256=digest, format=fmt, sheet=table.sheet,
             layout=kind, encoding=encoding, header_row=table.header_row, row_kind=table.kind, dialect=table.dialect)
 
+    return build_city_data(table, vocab, source=source, layout=layout, id_column=id_column,
+                           max_diagnostics=max_diagnostics, choose=choose)
+
+
+def read_frame(
+    frame: pd.DataFrame,
+    vocabulary: Mapping[str, Sequence[str]] | Vocabulary | None,
+    *,
+    name: str = "<DataFrame>",
+    layout: Layout = "auto",
+    id_column: str | None = None,
+    max_diagnostics: int = 1000,
+    year: int | None = None,
+    choose: Mapping[str, str] | None = None,
+) -> CityData:
+    """Read a pandas DataFrame (wide or long, as a file would hold it) into a :class:`CityData`.
+
+    The frame goes through the same detection and dialects as a Parquet file: its columns are the
+    headers (a named index becomes columns), its rows data rows 1, 2, … (``name`` › row 3 in
+    messages). The data set's sha256 is that of the frame's contents (its values and labels).
+    """
+    if not isinstance(frame, pd.DataFrame):
+        raise TypeError(f"read_frame needs a pandas DataFrame, not {type(frame).__name__}")
+    vocab = Vocabulary(vocabulary)
+    recognise = Recogniser(vocab, id_column)
+    raw = _as_dialect(_frame_raw(frame, name), recognise, layout, year)
+    digest = frame_sha256(frame)
+
+    def source(kind: Literal["wide", "long", "template"]) -> DataSource:
+        return DataSource(file=name, path=name, sha256=digest, format="dataframe", sheet=None, layout=kind,
+                          header_row=None, row_kind="rows", dialect=raw.dialect)
+
     return build_city_data(raw, vocab, source=source, layout=layout, id_column=id_column,
                            max_diagnostics=max_diagnostics, choose=choose)
+
+
+def _as_dialect(raw: RawTable, recognise: Recogniser, layout: Layout, year: int | None) -> RawTable:
+    """A plain table reshaped when it is a research panel (columns per year), with its year set."""
+    if layout != "long":
+        raw = panel.apply(raw, recognise)
+    if year is not None:
+        raw.year, raw.year_note = year, None
+    if raw.year_note is not None:
+        raw.diagnostics.append(raw.year_note)
+    return raw
+
+
+def frame_sha256(frame: pd.DataFrame) -> str:
+    """A SHA-256 of a frame's labels and values that does not depend on its memory layout."""
+    h = hashlib.sha256()
+    h.update(repr([str(c) for c in frame.columns]).encode("utf-8"))
+    h.update(repr([str(n) for n in frame.index.names]).encode("utf-8"))
+    h.update(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes())
+    return h.hexdigest()
 
 
 def _read_bytes(p: Path, name: str) -> bytes:
@@ -712,6 +758,12 @@ def _read_parquet(data: bytes, name: str) -> RawTable:
                     f"无法读取 '{name}'：不是有效的 Parquet 文件（{type(exc).__name__}）", Location(name),
                     Msg("write the file again, or save the data as .csv or .xlsx",
                         "请重新生成该文件，或将数据保存为 .csv 或 .xlsx")) from None
+    return _frame_raw(frame, name)
+
+
+def _frame_raw(frame: pd.DataFrame, name: str) -> RawTable:
+    """A table already in memory (Parquet, or a DataFrame given to the Python API) as a raw table:
+    the frame's (named) index becomes columns, rows are numbered 1, 2, … as data rows."""
     if not isinstance(frame.index, pd.RangeIndex) or any(n is not None for n in frame.index.names):
         frame = frame.reset_index()
     headers = [str(c).strip() for c in frame.columns]

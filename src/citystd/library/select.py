@@ -39,7 +39,7 @@ def load_framework(framework: str | None, libraries: list[Path] | None = None) -
                              "请对指标库运行 `citystd validate` 查看全部错误"))
     if fw_path is not None:
         own = [fid for (kind, fid), origin in lib.origins.items()
-               if kind == "framework" and _inside(origin.positions.file, fw_path)]
+               if kind == "framework" and inside(origin.positions.file, fw_path)]
         if len(own) != 1:
             raise error("U901", f"{framework} must define exactly one framework, found {len(own)}",
                         f"{framework} 必须且只能定义一个框架，实际为 {len(own)} 个", exit_code=2)
@@ -52,7 +52,8 @@ def load_framework(framework: str | None, libraries: list[Path] | None = None) -
     return lib, lib.frameworks[fid]
 
 
-def _inside(file: str, root: Path) -> bool:
+def inside(file: str, root: Path) -> bool:
+    """True when ``file`` is ``root`` or lies below it."""
     f = Path(file).resolve()
     r = root.resolve()
     return f == r or r in f.parents

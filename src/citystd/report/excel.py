@@ -68,11 +68,11 @@ def unit_header(text: str, unit: str, lang: str) -> str:
     return f"{text}（{unit}）" if lang == "zh" else f"{text} ({unit})"
 
 
-class _Report:
-    """The workbook being built, with the document's lookups and the shared styles."""
+class Styled:
+    """A workbook with the reports' shared cell styles and sheet helpers (score and audit reports)."""
 
-    def __init__(self, doc: dict[str, Any], lang: str) -> None:
-        self.doc, self.lang = doc, lang
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
         self.book = Book()
         b = self.book
         self.head = b.style(bold=True, colour=HEAD_INK, fill=HEAD_FILL, wrap=True, vertical="center")
@@ -90,6 +90,39 @@ class _Report:
         self.count = b.style(number_format=COUNT_FMT)
         self.centre = b.style(horizontal="center")
         self.year_centre = b.style(number_format=INT_FMT, horizontal="center")
+
+    def t(self, key: str) -> str:
+        return L.label(key, self.lang)
+
+    @property
+    def rank_stat(self) -> int:
+        """Ranks' percentiles: whole or one decimal (registered when first used)."""
+        return self.book.style(number_format="0.#")
+
+    def header(self, sheet: Sheet, headers: Sequence[str], height: float | None = None) -> int:
+        return sheet.append(list(headers), self.head, height=height)
+
+    def finish(self, sheet: Sheet, *, freeze: str | None, header_row: int = 1, filters: bool = True,
+               fixed: dict[int, float] | None = None, maximum: int = 60) -> None:
+        """Column widths, frozen panes, filters on the header row, landscape pages fitted to the width."""
+        sheet.fit_columns(maximum=maximum, fixed=fixed)
+        if freeze:
+            sheet.ws.freeze_panes = freeze
+        if filters and sheet.nrows > header_row:
+            sheet.ws.auto_filter.ref = sheet.ref(first_row=header_row)
+        sheet.ws.print_title_rows = f"{header_row}:{header_row}"
+        sheet.ws.page_setup.orientation = "landscape"
+        sheet.ws.page_setup.fitToWidth = 1
+        sheet.ws.page_setup.fitToHeight = 0
+        sheet.ws.sheet_properties.pageSetUpPr.fitToPage = True
+
+
+class _Report(Styled):
+    """The workbook being built, with the document's lookups and the shared styles."""
+
+    def __init__(self, doc: dict[str, Any], lang: str) -> None:
+        super().__init__(lang)
+        self.doc = doc
         self.top = S.top_nodes(doc)
         self.names = S.node_names(doc)
         self.domain_of = S.indicator_domains(doc)
@@ -99,9 +132,6 @@ class _Report:
         self.weights = S.effective_weights(doc)
 
     # ------------------------------------------------------------------ small helpers
-
-    def t(self, key: str) -> str:
-        return L.label(key, self.lang)
 
     def name(self, names: dict[str, str] | None, fallback: str = "") -> str:
         if not names:
@@ -122,8 +152,17 @@ class _Report:
     def rating(self, rating: str | None) -> str | None:
         return None if rating is None else L.rating_label(rating, self.lang)
 
-    def header(self, sheet: Sheet, headers: Sequence[str], height: float | None = None) -> int:
-        return sheet.append(list(headers), self.head, height=height)
+    def interval_headers(self, audited: bool) -> list[str]:
+        """Headers of the rank-interval columns (``citystd score --audit``), or none."""
+        if not audited:
+            return []
+        return [f"{self.t('rank')} · {self.t('median_rank')}", f"{self.t('rank')} · 5 %", f"{self.t('rank')} · 95 %"]
+
+    def interval_cells(self, row: dict[str, Any], audited: bool) -> list[Any]:
+        if not audited:
+            return []
+        iv = S.rank_interval(self.doc, row) or {}
+        return [iv.get("median_rank"), iv.get("q05"), iv.get("q95")]
 
     def rating_rules(self, sheet: Sheet, ref: str) -> None:
         """Fill each rating cell of ``ref`` with its colour (conditional formatting on the label)."""
@@ -147,19 +186,6 @@ class _Report:
             rule = ColorScaleRule(start_type="min", start_color=red, mid_type="percentile", mid_value=50,
                                   mid_color=yellow, end_type="max", end_color=green)
         sheet.ws.conditional_formatting.add(ref, rule)
-
-    def finish(self, sheet: Sheet, *, freeze: str | None, header_row: int = 1, filters: bool = True,
-               fixed: dict[int, float] | None = None, maximum: int = 60) -> None:
-        sheet.fit_columns(maximum=maximum, fixed=fixed)
-        if freeze:
-            sheet.ws.freeze_panes = freeze
-        if filters and sheet.nrows > header_row:
-            sheet.ws.auto_filter.ref = sheet.ref(first_row=header_row)
-        sheet.ws.print_title_rows = f"{header_row}:{header_row}"
-        sheet.ws.page_setup.orientation = "landscape"
-        sheet.ws.page_setup.fitToWidth = 1
-        sheet.ws.page_setup.fitToHeight = 0
-        sheet.ws.sheet_properties.pageSetUpPr.fitToPage = True
 
     def provenance_lines(self, sheet: Sheet, title: str) -> None:
         """Title, framework (id, version, hash) and input on the first rows of a sheet."""
@@ -197,13 +223,15 @@ class _Report:
         sh.append([])
         sh.reset_widths()  # the wide title rows above overflow into empty cells: not the columns' width
         years = self.with_years
+        audited = bool(self.doc.get("audit"))
         heads = [self.t("rank"), self.t("city"), *([self.t("year")] if years else []), self.score_header(),
-                 self.t("rating"), unit_header(self.t("coverage"), "%", self.lang)]
+                 self.t("rating"), unit_header(self.t("coverage"), "%", self.lang), *self.interval_headers(audited)]
         first = self.header(sh, heads, height=30)
-        styles = [self.int, self.text, *([self.int] if years else []), self.score, self.centre, self.share]
+        styles = [self.int, self.text, *([self.int] if years else []), self.score, self.centre, self.share,
+                  *([self.rank_stat] * 3 if audited else [])]
         for r in rows:
             sh.append([r["rank"], r["city"], *([r["year"]] if years else []), r["score"], self.rating(r["rating"]),
-                       S.coverage_floor(r["coverage"])], styles)
+                       S.coverage_floor(r["coverage"]), *self.interval_cells(r, audited)], styles)
         rating_col = 4 if years else 3
         if rows:
             self.rating_rules(sh, sh.ref(first + 1, sh.nrows, rating_col, rating_col))
@@ -462,14 +490,18 @@ class _Report:
         sh.append([])
         sh.reset_widths()
         years = self.with_years
+        audited = bool(self.doc.get("audit"))
         heads = [*([self.t("year")] if years else []), self.score_header("overall"), self.t("rank"),
-                 self.t("cities"), self.t("rating"), unit_header(self.t("coverage"), "%", self.lang)]
+                 self.t("cities"), self.t("rating"), unit_header(self.t("coverage"), "%", self.lang),
+                 *self.interval_headers(audited)]
         first = self.header(sh, heads, height=30)
-        styles = [*([self.year_centre] if years else []), self.score, self.int, self.int, self.centre, self.share]
+        styles = [*([self.year_centre] if years else []), self.score, self.int, self.int, self.centre, self.share,
+                  *([self.rank_stat] * 3 if audited else [])]
         for r in mine:
             sh.append([*([r["year"]] if years else []), r["score"], r["rank"], self.ranked_in(r["year"]),
-                       self.rating(r["rating"]), S.coverage_floor(r["coverage"])], styles)
-        rating_col = len(heads) - 2
+                       self.rating(r["rating"]), S.coverage_floor(r["coverage"]), *self.interval_cells(r, audited)],
+                      styles)
+        rating_col = (3 if years else 2) + 1
         self.rating_rules(sh, sh.ref(first + 1, sh.nrows, rating_col, rating_col))
         sh.append([])
         label = self.t("domains") + (f" {row['year']}" if row["year"] is not None else "")

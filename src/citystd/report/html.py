@@ -276,6 +276,10 @@ details.city>summary .score{font-variant-numeric:tabular-nums;margin:0 8px}
 .cols{display:flex;flex-wrap:wrap;gap:8px 40px}
 details.detail>summary{cursor:pointer;color:var(--accent);font-weight:600;margin:8px 0}
 footer{color:var(--muted);font-size:12px;padding:0 32px 24px}
+table.coherence td:first-child{min-width:9em}td.flags{font-size:11.5px;word-break:break-word;min-width:24em}
+table.ranks td:nth-child(2),table.ranks td.n{white-space:nowrap}
+table.summary.audited td:nth-child(3),table.summary.audited td:nth-child(5){text-align:left;white-space:normal}
+table.summary.audited td:nth-child(4){text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 @media print{nav.toc{position:static}body{background:#fff}section{break-inside:avoid-page;border:none}
 details::details-content{content-visibility:visible;display:contents}}
 """
@@ -331,6 +335,26 @@ document.querySelectorAll("details.city"),function(d){d.open=true;once(d,profile
 """
 
 
+def page(lang: str, *, title: str, kicker: str, heading: str, provenance: str, nav: Sequence[tuple[str, str]],
+         body: str, footer: str, version: str, contents: str, data: str = "") -> str:
+    """The page shell every HTML report shares: head with the inline CSS, a header (``kicker``,
+    ``heading`` and the ``provenance`` ``<dt>/<dd>`` pairs), the table of contents ``nav`` (anchor,
+    title), ``body``, ``footer`` and the inline script. ``provenance``, ``body``, ``footer`` and
+    ``data`` are HTML already escaped by the caller; the other texts are escaped here."""
+    links = "".join(f'<a href="#{esc(a)}">{esc(t)}</a>' for a, t in nav)
+    lang = "zh" if lang == "zh" else "en"
+    return (
+        f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width,initial-scale=1">'
+        f'<meta name="generator" content="citystd {esc(version)}">'
+        f"<title>{esc(title)}</title><style>{CSS}</style></head><body>"
+        f'<header class="top"><div class="kicker">{esc(kicker)}</div><h1>{esc(heading)}</h1>'
+        f'<dl class="prov">{provenance}</dl></header><nav class="toc" aria-label="{esc(contents)}">{links}</nav>'
+        f"<main>{body}</main><footer>{footer}</footer>"
+        f'{data}<script>{JS}</script></body></html>\n'
+    )
+
+
 def _page(ctx: _Context, title: str, heading: str, nav: Sequence[tuple[str, str]], body: str, data: str = "") -> str:
     doc = ctx.doc
     fw = doc.get("framework") or {}
@@ -344,20 +368,11 @@ def _page(ctx: _Context, title: str, heading: str, nav: Sequence[tuple[str, str]
         f"<code>SHA-256 {esc(inp.get('sha256', ''))}</code></dd>"
         f"<dt>{esc(ctx.t('generated_by'))}</dt><dd>citystd {esc(doc.get('citystd_version', ''))}</dd>"
     )
-    links = "".join(f'<a href="#{esc(a)}">{esc(t)}</a>' for a, t in nav)
     footer = (f"{esc(ctx.t('framework'))} {esc(fw.get('id', ''))} {esc(fw.get('version', ''))} · SHA-256 "
               f"{esc(fw.get('sha256', ''))} · citystd {esc(doc.get('citystd_version', ''))}")
-    lang = "zh" if ctx.lang == "zh" else "en"
-    return (
-        f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width,initial-scale=1">'
-        f'<meta name="generator" content="citystd {esc(doc.get("citystd_version", ""))}">'
-        f"<title>{esc(title)}</title><style>{CSS}</style></head><body>"
-        f'<header class="top"><div class="kicker">{esc(ctx.t("report_title"))}</div><h1>{esc(heading)}</h1>'
-        f'<dl class="prov">{prov}</dl></header><nav class="toc" aria-label="{esc(ctx.t("contents"))}">{links}</nav>'
-        f"<main>{body}</main><footer>{footer}</footer>"
-        f'{data}<script>{JS}</script></body></html>\n'
-    )
+    return page(ctx.lang, title=title, kicker=ctx.t("report_title"), heading=heading, provenance=prov, nav=nav,
+                body=body, footer=footer, version=str(doc.get("citystd_version", "")), contents=ctx.t("contents"),
+                data=data)
 
 
 def _section(anchor: str, title: str, body: str) -> str:
@@ -405,29 +420,45 @@ def _overview(ctx: _Context) -> str:
     return _section("overview", ctx.t("overview"), f'<div class="kpis">{cards}</div>{_year_note(ctx)}')
 
 
+def _audit_note(ctx: _Context) -> str:
+    """What the rank intervals are (``citystd score --audit``), or nothing."""
+    a = ctx.doc.get("audit")
+    if not a:
+        return ""
+    return (f'<p class="note">{esc(ctx.t("audit_note", n=a.get("rank_replications"), file=a.get("file"), seed=a.get("seed")))}'
+            "</p>")
+
+
 def _ranking(ctx: _Context) -> str:
+    audited = bool(ctx.doc.get("audit"))
     bars = []
     for r in ctx.rows:
         fill, _, _ = ctx.fill(r.get("rating"), r.get("score"))
         rank = "—" if r.get("rank") is None else str(r["rank"])
-        title = (f"{r['city']} · {ctx.t('score')} {fmt_score(r.get('score'), 2)} · {ctx.t('rank')} {rank} · "
+        iv = S.rank_interval(ctx.doc, r)
+        title = (f"{r['city']} · {ctx.t('score')} {fmt_score(r.get('score'), 2)} · {ctx.t('rank')} {rank}"
+                 + (f" ({ctx.t('interval')} {S.interval_text(iv)})" if iv else "") + " · "
                  f"{ctx.t('rating')} {ctx.rating(r.get('rating'))} · {ctx.t('coverage')} {fmt_pct(r.get('coverage'))}")
         bars.append(svg.Bar(label=str(r["city"]), value=r.get("score"), fill=fill, title=title,
                             text=fmt_score(r.get("score")), prefix=rank))
     chart = svg.bar_chart(bars, vmin=ctx.lo, vmax=ctx.hi, width=900, ticks=ctx.ticks(), label=ctx.t("ranking"))
-    heads = [(ctx.t("rank"), "n"), (ctx.t("city"), ""), (ctx.t("score"), "n"), (ctx.t("rating"), ""),
+    heads = [(ctx.t("rank"), "n"), *([(ctx.t("rank_interval"), "n")] if audited else []), (ctx.t("city"), ""),
+             (ctx.t("score"), "n"), (ctx.t("rating"), ""),
              (ctx.t("coverage"), "n")] + [(ctx.name(d["name"]), "n") for d in ctx.domains]
     rows = []
     for r in ctx.rows:
         nodes = r.get("nodes") or {}
         cells = "".join(f'<td>{fmt_score(nodes.get(d["id"], {}).get("score"))}</td>' for d in ctx.domains)
-        rows.append(f'<tr><td>{"—" if r.get("rank") is None else r["rank"]}</td>'
+        iv = S.rank_interval(ctx.doc, r)
+        interval = (f'<td class="n"{_dv(iv["q95"] - iv["q05"] if iv else None)}>{esc(S.interval_text(iv))}</td>'
+                    if audited else "")
+        rows.append(f'<tr><td>{"—" if r.get("rank") is None else r["rank"]}</td>{interval}'
                     f'<td>{esc(r["city"])}</td><td>{fmt_score(r.get("score"), 2)}</td>'
                     f'<td{_dv(RATING_LEVEL.get(r.get("rating") or ""))}>{_chip(ctx, r.get("rating"))}</td>'
                     f'<td class="n"{_dv(r.get("coverage"))}>{fmt_pct(r.get("coverage"))}</td>{cells}</tr>')
-    table = _table(heads, rows, css="sortable summary")
+    table = _table(heads, rows, css="sortable summary" + (" audited" if audited else ""))
     body = (f"{_year_note(ctx)}{_legend(ctx)}{chart}<h3>{esc(ctx.t('summary'))}</h3>"
-            f'<p class="note">{esc(ctx.t("sort_hint"))}</p>{table}')
+            f'<p class="note">{esc(ctx.t("sort_hint"))}</p>{_audit_note(ctx)}{table}')
     return _section("ranking", ctx.t("ranking"), body)
 
 
@@ -720,13 +751,17 @@ def _city_page(ctx: _Context, city: str) -> str:
     medians = [_median((r.get("nodes") or {}).get(d["id"], {}).get("score") for r in ctx.rows) for d in ctx.domains]
     n = len(ctx.rows)
     rank_text = "—" if row.get("rank") is None else ctx.t("rank_of", rank=row["rank"], n=n)
+    iv = S.rank_interval(ctx.doc, row)
+    if iv:
+        rank_text += f" · {ctx.t('interval')} {S.interval_text(iv)}"
     kpis = [(fmt_score(row.get("score")), ctx.t("score")), (rank_text, ctx.t("rank")),
             (fmt_pct(row.get("coverage")), ctx.t("coverage"))]
     if ctx.year is not None:
         kpis.insert(0, (str(ctx.year), ctx.t("year")))
     cards = "".join(f'<div class="kpi"><b>{esc(v)}</b><span>{esc(k)}</span></div>' for v, k in kpis)
     cards += (f'<div class="kpi"><b>{_chip(ctx, row.get("rating"))}</b><span>{esc(ctx.t("rating"))}</span></div>')
-    sections = [_section("overview", ctx.t("overview"), f'<div class="kpis">{cards}</div>{_year_note(ctx)}')]
+    sections = [_section("overview", ctx.t("overview"), f'<div class="kpis">{cards}</div>{_year_note(ctx)}'
+                         f"{_audit_note(ctx) if iv else ''}")]
 
     legend = (f'<div class="legend"><span><i class="sw" style="background:#1f4e79"></i>{esc(city)}</span>'
               f'<span><i class="sw" style="background:#7b8794"></i>{esc(ctx.t("median"))} (- -)</span></div>')

@@ -128,6 +128,101 @@ LABELS: dict[str, tuple[str, str]] = {
     "same_framework": ("Same framework and pipeline (sha256 {sha}).", "评价框架与计算流程相同（sha256 {sha}）。"),
     "years_compared": ("Years compared: A {a} with B {b}.", "对比年份：A {a} 与 B {b}。"),
     "indicator_trends": ("Indicator trends", "指标趋势"),
+    # the audit (citystd audit: text, HTML, Excel) and rank intervals in score reports
+    "audit_title": ("Robustness audit", "稳健性审计"),
+    "audit_of": ("Audit of", "审计："),
+    "units": ("units", "个单元"),
+    "audit_settings": ("design {design}, N = {n}, {replications} replications, seed {seed}",
+                       "设计 {design}，N = {n}，共 {replications} 次重复计算，随机种子 {seed}"),
+    "sobol_heading": ("Sensitivity (Sobol indices of the mean absolute rank shift)",
+                      "敏感性（平均绝对排名偏移的 Sobol 指数）"),
+    "level": ("Level", "层级"),
+    "children": ("Children", "子项"),
+    "coherence": ("Statistical coherence", "统计一致性"),
+    "coherence_note": ("Per node, on the nominal scores: Cronbach's α of its children, the variance share of their "
+                       "first principal component and flags — collinear (|r| > 0.9), negative (r < 0) and weak "
+                       "(child–node r < 0.3) Pearson correlations.",
+                       "按节点、基于名义得分：子项的 Cronbach α 系数、第一主成分方差占比，以及提示——共线（|r| > 0.9）、"
+                       "负相关（r < 0）、弱相关（子项与节点 r < 0.3）的 Pearson 相关。"),
+    "alpha": ("Cronbach's α", "Cronbach α"),
+    "pc1": ("PC1 variance share", "第一主成分方差占比"),
+    "flags": ("Flags", "提示"),
+    "flag_collinear": ("collinear", "共线"),
+    "flag_negative": ("negative", "负相关"),
+    "flag_weak": ("weak", "弱相关"),
+    "correlations": ("Correlations", "相关系数"),
+    "correlations_note": ("Pearson correlations among the children of each node and of each child with the node "
+                          "(last column): blue positive, red negative.",
+                          "各节点子项之间及各子项与节点（最后一列）的 Pearson 相关系数：蓝色为正，红色为负。"),
+    "with_node": ("Node", "与节点"),
+    "matrix_elsewhere": ("{n} children: their correlations with the node only; the full {n} × {n} matrix is in the "
+                         "Excel report and the JSON.", "共 {n} 个子项：此处仅列出各子项与节点的相关系数；完整的 {n} × {n} "
+                         "矩阵见 Excel 报告与 JSON。"),
+    "interval_width": ("Interval width", "区间宽度"),
+    "main_effects": ("Main effects", "主效应"),
+    "main_effects_note": ("Correlation ratio η² of each indicator with the overall score, as a share of all, beside "
+                          "its share of the effective weights: an indicator whose η² share is far below its weight "
+                          "share matters less than its weight says (Paruolo, Saisana & Saltelli 2013).",
+                          "各指标与综合得分的相关比 η²（占全部之比）与其有效权重占比的对照：η² 占比远低于权重占比的指标，"
+                          "实际影响小于其权重所示（Paruolo, Saisana & Saltelli 2013）。"),
+    "weight_share": ("Weight share", "权重占比"),
+    "eta2": ("η²", "η²"),
+    "eta2_share": ("η² share", "η² 占比"),
+    "size": ("Size dependence", "规模相关性"),
+    "size_note": ("Correlation of every score with the size variables: |ρ| ≥ 0.5 flags a score that follows size "
+                  "more than performance.", "各得分与规模变量的相关系数：|ρ| ≥ 0.5 表示得分更多反映规模而非表现。"),
+    "variable": ("Variable", "变量"),
+    "size_dependent": ("size-dependent", "与规模相关"),
+    "ranks_title": ("Rank intervals", "排名区间"),
+    "ranks_note": ("Nominal rank (◆), median rank (●) and the 5–95 % interval (bar) of each city's overall rank over "
+                   "{n} replications; cities in nominal order.",
+                   "各城市综合排名：名义排名（◆）、中位排名（●）及 {n} 次重复计算的 5–95 % 区间（条）；按名义排名排序。"),
+    "nominal": ("Nominal rank", "名义排名"),
+    "median_rank": ("Median rank", "中位排名"),
+    "mean_rank": ("Mean rank", "平均排名"),
+    "interval": ("5–95 %", "5–95 %"),
+    "rank_interval": ("Rank 5–95 %", "排名 5–95 % 区间"),
+    "mean_shift": ("Mean |rank shift|", "平均绝对排名偏移"),
+    "sensitivity": ("Sensitivity", "敏感性"),
+    "sobol_note": ("First-order (S₁) and total (Sₜ) Sobol indices of {output} with {level} bootstrap intervals: the "
+                   "share of its variance due to each uncertain input alone, and with its interactions.",
+                   "{output}的一阶（S₁）与总效应（Sₜ）Sobol 指数及 {level} 自助法区间：各不确定输入单独及连同交互作用"
+                   "所解释的方差占比。"),
+    "output_shift": ("the mean absolute rank shift", "平均绝对排名偏移"),
+    "output_rank": ("the rank of {city}", "{city} 的排名"),
+    "input_name": ("Uncertain input", "不确定输入"),
+    "first_order": ("First order S₁", "一阶 S₁"),
+    "total_effect": ("Total Sₜ", "总效应 Sₜ"),
+    "drop_one": ("Drop-one impact", "逐一剔除影响"),
+    "drop_note": ("Mean and largest absolute change of the overall rank when one indicator or node is removed "
+                  "(weight 0), largest first.", "剔除一个指标或节点（权重置 0）后综合排名的平均与最大绝对变化，从大到小排列。"),
+    "removed": ("Removed", "剔除项"),
+    "kind": ("Kind", "类型"),
+    "mean_change": ("Mean |Δ rank|", "平均 |Δ 排名|"),
+    "max_change": ("Largest |Δ rank|", "最大 |Δ 排名|"),
+    "specification": ("Specification", "审计设定"),
+    "settings": ("Settings", "设置"),
+    "uncertain_inputs": ("Uncertain inputs", "不确定输入"),
+    "varies": ("What varies", "变动内容"),
+    "no_inputs": ("No uncertain inputs: coherence and drop-one only.", "无不确定输入：仅统计一致性与逐一剔除分析。"),
+    "samples": ("Base samples N", "基础样本数 N"),
+    "seed": ("Seed", "随机种子"),
+    "design": ("Design", "抽样设计"),
+    "replications": ("Replications", "重复计算次数"),
+    "rank_from": ("Rank statistics from", "排名统计所用样本"),
+    "bootstrap": ("Bootstrap resamples", "自助法重抽样次数"),
+    "confidence": ("Confidence level", "置信水平"),
+    "upstream_runs": ("Upstream configurations run", "运行的上游配置数"),
+    "rank_resolution": ("Rank resolution", "排名分辨率"),
+    "failed": ("Failed replications", "失败的重复计算"),
+    "findings": ("Findings", "审计提示"),
+    "replications_note": ("Every replication's parameters are recorded in the audit JSON (`replications`).",
+                          "每次重复计算的参数均记录于审计 JSON（`replications`）。"),
+    "audit_source": ("Audit", "审计"),
+    "audit_note": ("Rank 5–95 %: the interval of the overall rank over {n} replications of the audit of {file} "
+                   "(seed {seed}); a rank whose interval is wide depends on the modelling choices.",
+                   "排名 5–95 % 区间：对 {file} 的审计中 {n} 次重复计算的综合排名区间（随机种子 {seed}）；"
+                   "区间越宽，排名越依赖于建模选择。"),
 }
 
 #: rating colours (fill) used by every renderer
@@ -145,3 +240,8 @@ def rating_label(rating: str | None, lang: str) -> str:
 
 def direction_label(direction: str, lang: str) -> str:
     return label("target_dir" if direction == "target" else direction, lang)
+
+
+def flag_label(flag: str, lang: str) -> str:
+    """A coherence flag (``collinear``, ``negative``, ``weak``) in ``lang``."""
+    return label(f"flag_{flag}", lang) if f"flag_{flag}" in LABELS else flag

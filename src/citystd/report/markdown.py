@@ -90,15 +90,23 @@ def provenance(doc: dict[str, Any], lang: str) -> str:
 def _ranking(doc: dict[str, Any], lang: str, city: str | None = None) -> str:
     headers, rows = S.summary_rows(doc, lang, city, titled=True)
     with_years = S.has_years(doc)
-    rating_at = 4 if with_years else 3
+    audited = bool(doc.get("audit"))
+    at = 2 if audited else 1  # the city column
+    rating_at = at + (3 if with_years else 2)
     cells = []
     for text_row, r in zip(rows, S.city_rows(doc, city), strict=True):
         row = list(text_row)  # numbers formatted here; only the city is text from the data
-        row[1] = md(row[1])
+        row[at] = md(row[at])
         row[rating_at] = _rating(r["rating"], lang)
         cells.append(row)
-    numeric = [True, False, *([True] if with_years else []), True, False, True] + [True] * (len(headers) - rating_at - 2)
-    return table([md(h) for h in headers], cells, numeric)
+    numeric = [True, *([True] if audited else []), False, *([True] if with_years else []), True, False, True]
+    numeric += [True] * (len(headers) - len(numeric))
+    table_md = table([md(h) for h in headers], cells, numeric)
+    if audited:
+        a = doc["audit"]
+        table_md += "\n\n" + md(_t("audit_note", lang).format(n=a.get("rank_replications"), file=a.get("file"),
+                                                               seed=a.get("seed")))
+    return table_md
 
 
 def _ind(doc: dict[str, Any], ind: str, lang: str) -> str:

@@ -30,18 +30,13 @@ from typing import Any
 
 import numpy as np
 
+from citystd.assessment.tidy import COLUMNS, RATINGS, Block, doc_blocks, results_blocks
 from citystd.library.rules import RESERVED_NODE as OVERALL  # the overall score's id among the nodes
 
-#: the table's columns, in order
-COLUMNS = ("city", "code", "year", "kind", "id", "value", "score", "rank", "rating", "coverage")
-#: ratings in the fixed order of the column's dictionary
-RATINGS = ("green", "yellow", "orange", "red", "gray")
 #: document keys stored as metadata (everything but ``results``), each as ``citystd.<key>``
 _PREFIX = "citystd."
 #: the metadata key holding the order of the document's keys
 _ORDER = b"citystd:keys"
-#: rows per row group, roughly (whole items are kept together)
-_GROUP_ROWS = 1_000_000
 
 
 def _pyarrow() -> tuple[Any, Any]:
@@ -68,140 +63,34 @@ def schema() -> Any:
     ])
 
 
-# ---------------------------------------------------------------------------- columns of a block of items
-
-class _Rows:
-    """The city-year rows of a results document, in its order, as arrays shared by every item."""
-
-    def __init__(self, cities: list[str], codes: list[str | None], years: list[int | None]) -> None:
-        pa, _ = _pyarrow()
-        self.n = len(cities)
-        city_codes, uniques = _factorize(cities)
-        self.city_idx, self.city_dict = city_codes, pa.array(uniques, pa.string())
-        self.code = pa.array(codes, pa.string()) if any(c is not None for c in codes) else None
-        self.year = np.array([0 if y is None else y for y in years], dtype=np.int32)
-        self.year_missing = np.array([y is None for y in years], dtype=bool)
-
-
-def _factorize(values: list[str]) -> tuple[np.ndarray, list[str]]:
-    seen: dict[str, int] = {}
-    codes = np.fromiter((seen.setdefault(v, len(seen)) for v in values), dtype=np.int32, count=len(values))
-    return codes, list(seen)
-
-
-def _batch(rows: _Rows, kind: str, ids: list[str], value: np.ndarray | None, score: np.ndarray,
-           rank: np.ndarray, rating: np.ndarray, coverage: np.ndarray | None) -> Any:
-    """One record batch for ``ids`` (k items); the arrays are (n rows × k items), item-major out."""
+def batch(b: Block) -> Any:
+    """One record batch of a block of the tidy table (:mod:`citystd.assessment.tidy`)."""
     pa, _ = _pyarrow()
-    n, k = rows.n, len(ids)
-    total = n * k
-
-    def flat(a: np.ndarray) -> np.ndarray:
-        return np.ascontiguousarray(np.asarray(a, dtype="float64").T).reshape(total)
+    rows, k = b.rows, len(b.ids)
+    total = rows.n * k
 
     def floats(a: np.ndarray | None) -> Any:
         if a is None:
             return pa.nulls(total, pa.float64())
-        x = flat(a)
+        x = b.flat(a)
         return pa.array(x, pa.float64(), mask=np.isnan(x))
 
-    r = flat(rank)
+    r = b.flat(b.rank)
     missing = np.isnan(r)
     ranks = pa.array(np.where(missing, 0, r).astype(np.int32), pa.int32(), mask=missing)
-    rating_idx = _rating_codes(np.asarray(rating, dtype=object).T.reshape(total))
-    ratings = pa.DictionaryArray.from_arrays(pa.array(rating_idx, pa.int8(), mask=rating_idx < 0),
+    rating = b.flat(b.rating)
+    ratings = pa.DictionaryArray.from_arrays(pa.array(rating, pa.int8(), mask=rating < 0),
                                              pa.array(RATINGS, pa.string()))
-    city = pa.DictionaryArray.from_arrays(pa.array(np.tile(rows.city_idx, k), pa.int32()), rows.city_dict)
-    code = pa.nulls(total, pa.string()) if rows.code is None else pa.concat_arrays([rows.code] * k) if k else \
-        pa.array([], pa.string())
-    year = pa.array(np.tile(rows.year, k), pa.int32(), mask=np.tile(rows.year_missing, k))
+    city = pa.DictionaryArray.from_arrays(pa.array(np.tile(rows.city_codes, k), pa.int32()),
+                                          pa.array(rows.cities, pa.string()))
+    code = pa.array(rows.codes * k, pa.string()) if rows.has_codes else pa.nulls(total, pa.string())
+    year = pa.array(np.tile(rows.years, k).astype(np.int32), pa.int32(), mask=np.tile(rows.year_missing, k))
     kinds = pa.DictionaryArray.from_arrays(pa.array(np.zeros(total, dtype=np.int8), pa.int8()),
-                                           pa.array([kind], pa.string()))
-    item = pa.DictionaryArray.from_arrays(pa.array(np.repeat(np.arange(k, dtype=np.int32), n), pa.int32()),
-                                          pa.array(ids, pa.string()))
-    return pa.record_batch([city, code, year, kinds, item, floats(value), floats(score), ranks, ratings,
-                            floats(coverage)], schema=schema())
-
-
-def _rating_codes(ratings: np.ndarray) -> np.ndarray:
-    """Index of each rating in :data:`RATINGS`, −1 for none (one hash pass, then a small lookup)."""
-    import pandas as pd
-
-    codes, uniques = pd.factorize(ratings, use_na_sentinel=True)
-    lookup = np.array([RATINGS.index(u) if u in RATINGS else -1 for u in uniques] + [-1], dtype=np.int8)
-    return lookup[codes]
-
-
-def _blocks(ids: list[str], n: int) -> Iterator[list[str]]:
-    size = max(1, _GROUP_ROWS // max(n, 1))
-    for start in range(0, len(ids), size):
-        yield ids[start:start + size]
-
-
-# ---------------------------------------------------------------------------- from Results (fast) or a document
-
-def results_batches(results: Any) -> Iterator[Any]:
-    """Record batches of a :class:`~citystd.assessment.results.Results`, built from its frames."""
-    from citystd.engine.pipeline import ROOT
-
-    sc = results.scores
-    order = np.asarray(results.order, dtype=np.int64)
-    codes = getattr(results, "codes", None)
-    rows = _Rows([results.units[r] for r in order],
-                 [codes[r] for r in order] if codes is not None else [None] * len(order),
-                 [results.years[r] for r in order])
-
-    def take(frame: Any, cols: list[str], kind: str = "float") -> np.ndarray:
-        part = frame[cols]
-        if kind == "object":
-            return part.to_numpy(dtype=object)[order]
-        if kind == "int":
-            part = part.astype("Float64")
-        return part.to_numpy(dtype="float64", na_value=np.nan)[order]
-
-    node_cols = [ROOT, *results.node_ids]
-    for block in _blocks(node_cols, rows.n):
-        ids = [OVERALL if c == ROOT else c for c in block]
-        yield _batch(rows, "node", ids, None, take(sc.nodes, block), take(sc.node_ranks, block, "int"),
-                     take(sc.node_colours, block, "object"), take(sc.coverage, block))
-    for block in _blocks(list(results.inds), rows.n):
-        yield _batch(rows, "indicator", block, take(sc.values, block), take(sc.scores, block),
-                     take(sc.indicator_ranks, block, "int"), take(sc.indicator_colours, block, "object"), None)
-
-
-def doc_batches(doc: dict[str, Any]) -> Iterator[Any]:
-    """Record batches of a results document (``citystd report results.json -o results.parquet``)."""
-    res = doc["results"]
-    rows = _Rows([r["city"] for r in res], [r.get("code") for r in res], [r["year"] for r in res])
-    nodes = list(res[0]["nodes"]) if res else [n["id"] for n in _walk(doc.get("tree", []))]
-    inds = list(doc.get("indicators", {}))
-
-    def col(get: Any, ids: list[str], dtype: Any = "float64") -> np.ndarray:
-        out = np.array([[get(r, i) for i in ids] for r in res], dtype=object).reshape(len(res), len(ids))
-        if dtype == "object":
-            return out
-        return np.where(out == None, np.nan, out).astype("float64")  # noqa: E711 - elementwise
-
-    def node(r: dict, i: str, key: str) -> Any:
-        return r[key] if i == OVERALL else r["nodes"][i][key]
-
-    for block in _blocks([OVERALL, *nodes], rows.n):
-        yield _batch(rows, "node", block, None, col(lambda r, i: node(r, i, "score"), block),
-                     col(lambda r, i: node(r, i, "rank"), block), col(lambda r, i: node(r, i, "rating"), block,
-                                                                       "object"),
-                     col(lambda r, i: node(r, i, "coverage"), block))
-    for block in _blocks(inds, rows.n):
-        yield _batch(rows, "indicator", block, col(lambda r, i: r["indicators"][i]["value"], block),
-                     col(lambda r, i: r["indicators"][i]["score"], block),
-                     col(lambda r, i: r["indicators"][i]["rank"], block),
-                     col(lambda r, i: r["indicators"][i]["rating"], block, "object"), None)
-
-
-def _walk(tree: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-    for item in tree:
-        if "children" in item:
-            yield from _walk(item["children"])
-            yield item
+                                           pa.array([b.kind], pa.string()))
+    item = pa.DictionaryArray.from_arrays(pa.array(np.repeat(np.arange(k, dtype=np.int32), rows.n), pa.int32()),
+                                          pa.array(b.ids, pa.string()))
+    return pa.record_batch([city, code, year, kinds, item, floats(b.value), floats(b.score), ranks, ratings,
+                            floats(b.coverage)], schema=schema())
 
 
 def metadata(doc_rest: dict[str, Any]) -> dict[bytes, bytes]:
@@ -234,12 +123,12 @@ def write(path: Path, batches: Iterator[Any], doc_rest: dict[str, Any]) -> None:
 def results_writer(results: Any) -> Any:
     """A ``write(tmp_path)`` function for :func:`citystd.io.atomic.write_atomic`."""
     rest = {**results.header(), **results.footer()}
-    return lambda p: write(p, results_batches(results), rest)
+    return lambda p: write(p, (batch(b) for b in results_blocks(results)), rest)
 
 
 def doc_writer(doc: dict[str, Any]) -> Any:
     """A ``write(tmp_path)`` function writing the document ``doc``."""
-    return lambda p: write(p, doc_batches(doc), {k: v for k, v in doc.items() if k != "results"})
+    return lambda p: write(p, (batch(b) for b in doc_blocks(doc)), {k: v for k, v in doc.items() if k != "results"})
 
 
 # ---------------------------------------------------------------------------- reading back

@@ -142,6 +142,30 @@ def effective_weights(doc: dict[str, Any]) -> dict[str, float]:
     return out
 
 
+def rank_interval(doc: dict[str, Any], row: dict[str, Any], node: str | None = None) -> dict[str, Any] | None:
+    """The audit's rank interval of a result row (``citystd score --audit``; docs/results.md ``audit``):
+    ``median_rank``, ``q05``, ``q95`` … of the overall rank, or of ``node``; None without one."""
+    audit = doc.get("audit")
+    if not audit or row.get("year") != audit.get("year"):
+        return None
+    entry = (audit.get("ranks") or {}).get(row["city"])
+    if entry is not None and node is not None:
+        entry = (entry.get("nodes") or {}).get(node)
+    return entry if entry and entry.get("q05") is not None and entry.get("q95") is not None else None
+
+
+def rank_number(x: float | None) -> str:
+    """A rank statistic: whole ranks as integers, others with one decimal."""
+    if x is None:
+        return "—"
+    return f"{x:.0f}" if float(x).is_integer() else f"{x:.1f}"
+
+
+def interval_text(entry: dict[str, Any] | None) -> str:
+    """``4–9`` (the 5th–95th percentile of the rank), or ``—``."""
+    return "—" if entry is None else f"{rank_number(entry['q05'])}–{rank_number(entry['q95'])}"
+
+
 def summary_rows(doc: dict[str, Any], lang: str, city: str | None = None, *,
                  titled: bool = False) -> tuple[list[str], list[list[str]]]:
     """The ranking as text: rank, city, year (with years), score, rating, coverage, top-level nodes.
@@ -151,7 +175,9 @@ def summary_rows(doc: dict[str, Any], lang: str, city: str | None = None, *,
     """
     top = top_nodes(doc)
     with_years = has_years(doc)
-    keys = ["rank", "city", *(["year"] if with_years else []), "score", "rating", "coverage"]
+    audited = bool(doc.get("audit"))
+    keys = ["rank", *(["rank_interval"] if audited else []), "city", *(["year"] if with_years else []), "score",
+            "rating", "coverage"]
     headers = [label(k, lang) for k in keys]
     if lang == "en" and not titled:
         headers = [h.lower() for h in headers]
@@ -159,7 +185,8 @@ def summary_rows(doc: dict[str, Any], lang: str, city: str | None = None, *,
     rows = []
     for r in city_rows(doc, city):
         rows.append([
-            "—" if r["rank"] is None else str(r["rank"]), r["city"], *([str(r["year"] or "—")] if with_years else []),
+            "—" if r["rank"] is None else str(r["rank"]), *([interval_text(rank_interval(doc, r))] if audited else []),
+            r["city"], *([str(r["year"] or "—")] if with_years else []),
             fmt_number(r["score"]), rating_label(r["rating"], lang), coverage_text(r["coverage"]),
             *[fmt_number(r["nodes"][t]["score"], 1) for t, _ in top],
         ])

@@ -92,6 +92,8 @@ class Bar:
     text: str = ""  # shown after the bar (e.g. the formatted score)
     prefix: str = ""  # shown before the label (e.g. the rank)
     css_class: str = "bar"
+    low: float | None = None  # an interval drawn as a whisker over the bar (e.g. a confidence interval)
+    high: float | None = None
 
 
 def bar_chart(bars: Sequence[Bar], *, vmin: float = 0.0, vmax: float = 100.0, width: float = 760,
@@ -129,10 +131,91 @@ def bar_chart(bars: Sequence[Bar], *, vmin: float = 0.0, vmax: float = 100.0, wi
         x0, x1 = sorted((zero, x(b.value)))
         parts.append(f'<rect class="{esc(b.css_class)}" x="{num(x0)}" y="{num(y)}" width="{num(max(x1 - x0, 0.5))}" '
                      f'height="{num(bar_height)}" fill="{esc(b.fill)}">{_title(b.title)}</rect>')
+        end = x1
+        if b.low is not None and b.high is not None and not (math.isnan(b.low) or math.isnan(b.high)):
+            lo, hi = x(b.low), x(b.high)
+            my, cap = y + bar_height / 2, bar_height * 0.3
+            parts.append(f'<path class="whisker" d="M{num(lo)} {num(my)}H{num(hi)}M{num(lo)} {num(my - cap)}'
+                         f'V{num(my + cap)}M{num(hi)} {num(my - cap)}V{num(my + cap)}" stroke="{DARK}" fill="none">'
+                         f"{_title(b.title)}</path>")
+            end = max(end, hi)
         if b.text:
-            parts.append(f'<text class="val" x="{num(x1 + 4)}" y="{cy}">{esc(b.text)}</text>')
+            parts.append(f'<text class="val" x="{num(end + 4)}" y="{cy}">{esc(b.text)}</text>')
     parts.append("</svg>")
     return "".join(parts)
+
+
+@dataclass(frozen=True)
+class Interval:
+    """One row of :func:`interval_chart`: a range with a dot (e.g. the median) and a mark (the nominal value)."""
+
+    label: str
+    low: float | None
+    high: float | None
+    dot: float | None = None
+    mark: float | None = None
+    title: str = ""
+    prefix: str = ""  # shown before the label (e.g. the nominal rank)
+    css_class: str = "interval"
+
+
+def interval_chart(rows: Sequence[Interval], *, vmin: float, vmax: float, width: float = 760,
+                   label_width: float = 170, row_height: float = 14, font_px: float = 11,
+                   ticks: Sequence[float] = (), reverse: bool = False, stroke: str = "#1f4e79",
+                   mark_fill: str = "#d55e00", label: str = "", css_class: str = "chart intervals") -> str:
+    """One row per ``rows``: a bar from ``low`` to ``high``, a dot at ``dot`` and a diamond at ``mark``.
+
+    The axis runs from ``vmin`` on the left to ``vmax`` (the other way round with ``reverse``).
+    Rows without an interval show ``—``; each row's ``title`` is its tooltip.
+    """
+    top, right = 18.0, 16.0
+    plot = width - label_width - right
+    span = (vmax - vmin) or 1.0
+
+    def x(v: float) -> float:
+        f = (min(max(v, vmin), vmax) - vmin) / span
+        return label_width + (1 - f if reverse else f) * plot
+
+    height = top + len(rows) * row_height + 4
+    parts = [_svg_open(width, height, css_class, label)]
+    for t in ticks:
+        tx = num(x(t))
+        parts.append(f'<line class="grid" x1="{tx}" x2="{tx}" y1="{num(top - 4)}" y2="{num(height - 2)}"/>'
+                     f'<text class="tick" x="{tx}" y="{num(top - 7)}" text-anchor="middle">{esc(_fmt_tick(t))}</text>')
+    half = row_height / 2
+    for i, r in enumerate(rows):
+        y = top + i * row_height
+        cy = num(y + half + font_px * 0.35)
+        name = clip(r.label, label_width - 12 - text_width(r.prefix, font_px), font_px)
+        prefix = f'<tspan class="muted">{esc(r.prefix)}</tspan> ' if r.prefix else ""
+        parts.append(f'<text class="lbl" x="{num(label_width - 8)}" y="{cy}" text-anchor="end">{prefix}{esc(name)}'
+                     "</text>")
+        if r.low is None or r.high is None:
+            parts.append(f'<text class="val" x="{num(label_width + 4)}" y="{cy}">—</text>')
+            continue
+        x0, x1 = sorted((x(r.low), x(r.high)))
+        my = y + half
+        parts.append(f'<g class="{esc(r.css_class)}">{_title(r.title)}'
+                     f'<rect x="{num(x0)}" y="{num(my - 2.5)}" width="{num(max(x1 - x0, 1.5))}" height="5" '
+                     f'fill="{esc(stroke)}" fill-opacity="0.35"/>')
+        if r.dot is not None:
+            parts.append(f'<circle cx="{num(x(r.dot))}" cy="{num(my)}" r="3.2" fill="{esc(stroke)}"/>')
+        if r.mark is not None:
+            mx = x(r.mark)
+            parts.append(f'<path d="M{num(mx)} {num(my - 4.5)}L{num(mx + 4.5)} {num(my)}L{num(mx)} {num(my + 4.5)}'
+                         f'L{num(mx - 4.5)} {num(my)}Z" fill="{esc(mark_fill)}"/>')
+        parts.append("</g>")
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def diverging(r: float | None) -> str:
+    """A fill for a correlation r ∈ [−1, 1]: blue for positive, red for negative, white at 0 (gray: none)."""
+    if r is None or (isinstance(r, float) and math.isnan(r)):
+        return "#e4e7eb"
+    f = min(abs(r), 1.0)
+    base = (31, 78, 121) if r >= 0 else (215, 48, 31)
+    return "#" + "".join(f"{round(255 + (c - 255) * f):02x}" for c in base)
 
 
 def _fmt_tick(t: float) -> str:

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from citystd import __version__
-from citystd.audit.run import Audit
+from citystd.assessment.audit.run import Audit
 from citystd.library.uncertainty import Exclusion, StepInput, WeightNoise
 
 KIND = "citystd-audit"
@@ -149,7 +149,8 @@ def build_document(a: Audit, *, names: dict[str, dict[str, str]] | None = None,
                                         "numpy's default_rng(SeedSequence([seed, 1])).random((n, slots))"
                          if any(isinstance(i, WeightNoise) for i in design.inputs) else None},
         "failed": [{"row": r, "reason": a.failed[r]} for r in sorted(a.failed)],
-        "diagnostics": [d.to_dict("en") for d in a.diagnostics],
+        "diagnostics": [{**d.to_dict("en"), "message": {"en": d.message.en, "zh": d.message.zh},
+                         "hint": {"en": d.hint.en, "zh": d.hint.zh} if d.hint else None} for d in a.diagnostics],
     }
 
 

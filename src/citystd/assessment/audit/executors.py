@@ -1,7 +1,7 @@
 """Where chunks of replications run: this process, a local pool of processes, or Dask (docs/audit.md).
 
 An executor maps a top-level function ``fn(shared, item)`` over items. ``shared`` (the
-:class:`~citystd.audit.evaluate.Problem`, or the data for the upstream runs) is sent to every
+:class:`~citystd.assessment.audit.evaluate.Problem`, or the data for the upstream runs) is sent to every
 worker once; the items are small (row ranges). Results come back in the order of the items; the
 caller's accumulation is order-free anyway (integer counts), and every chunk is a pure function of
 its rows, so serial, pool and Dask give identical results.
@@ -82,8 +82,17 @@ class DaskExecutor:
             if address:
                 self.client = Client(address, timeout="20s")
             else:
-                self._cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1,
-                                             processes=True, dashboard_address=None)
+                import dask
+
+                # Dask's nanny gives its workers MALLOC_TRIM_THRESHOLD_=65536, which fixes glibc's
+                # mmap threshold too: every large temporary array is then mapped and faulted in
+                # anew, and the audit's tasks ran 3× slower here (docs/performance.md); the local
+                # cluster's workers keep glibc's adaptive defaults
+                environ = {k: v for k, v in (dask.config.get("distributed.nanny.pre-spawn-environ", None) or {}).items()
+                           if k != "MALLOC_TRIM_THRESHOLD_"}
+                with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}):
+                    self._cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1,
+                                                 processes=True, dashboard_address=None)
                 self.client = Client(self._cluster)
         except OSError as exc:
             raise error("A018", f"cannot reach the Dask scheduler {address}: {exc}",

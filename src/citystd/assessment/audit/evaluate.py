@@ -6,7 +6,8 @@ choices of those steps; aggregation, weights and exclusions are cheap and vary p
 So:
 
 1. replications are grouped by their upstream choices; each distinct upstream configuration is
-   run once with the engine's own :func:`~citystd.engine.pipeline.run` (:func:`upstream`);
+   run once by the engine's own steps up to aggregation (:func:`~citystd.engine.pipeline.run_steps`,
+   :func:`upstreams`), configurations sharing their first steps sharing those steps' results;
 2. the replications of a group are aggregated together: the weights of S replications form an
    S × slots matrix W (nominal weights used × noise multipliers × 0 for an excluded element), and
    every node of the tree is one numpy pass over all S replications — a matrix product
@@ -14,7 +15,7 @@ So:
    children) above (:func:`aggregate_batch`), with the engine's rules, node by node (weights
    renormalised over the children with data, ``min_coverage``, ``fill``, power means); weighted
    median, Copeland, outranking and TOPSIS fall back to the engine's function per replication;
-3. ranks of every node are computed for all S replications at once (:func:`~citystd.audit.ranks.sport_ranks`).
+3. ranks of every node are computed for all S replications at once (:func:`~citystd.assessment.audit.ranks.sport_ranks`).
 
 Everything a chunk needs is in a :class:`Problem` (plain arrays, picklable), so a chunk runs the
 same in this process, in a pool of processes or on a Dask worker.
@@ -29,8 +30,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from citystd.audit.design import Design
-from citystd.audit.ranks import sport_ranks
+from citystd.assessment.audit.design import Design
+from citystd.assessment.audit.ranks import RankRuns, RankStats, sport_ranks
 from citystd.engine.pipeline import ROOT, ScoringSpec, TreeNode, apply_sets
 from citystd.library.pipeline import AggregateParams
 from citystd.library.uncertainty import OFF, Exclusion, StepInput, WeightNoise, with_value
@@ -82,6 +83,17 @@ class TreePlan:
     def slots_of(self, element: str) -> list[int]:
         """The weight slots that carry ``element`` (an indicator or a node) in its parent."""
         return [s for s, c in enumerate(self.slot_child) if c == element]
+
+    def exclusion_slots(self, elements: tuple[str, ...]) -> np.ndarray:
+        """Row k (1-based, row 0 = nothing excluded) holds the weight slots of ``elements[k-1]``, -1 padded."""
+        where: dict[str, list[int]] = {}
+        for s, c in enumerate(self.slot_child):
+            where.setdefault(c, []).append(s)
+        lists = [[]] + [where.get(e, []) for e in elements]
+        out = np.full((len(lists), max(1, max(len(x) for x in lists))), -1, dtype=np.int64)
+        for k, x in enumerate(lists):
+            out[k, :len(x)] = x
+        return out
 
     def used_weights(self, used: dict[str, dict[str, float]]) -> np.ndarray:
         """Scores.node_weights (label → child → weight) as a slot vector."""
@@ -141,10 +153,11 @@ def replication_weights(plan: TreePlan, design: Design, rows: np.ndarray, base: 
             assert design.weight_sets is not None
             w *= design.weight_sets[c]
         elif isinstance(inp, Exclusion):
-            for k, element in enumerate(inp.elements, start=1):
-                hit = c == k
-                if hit.any():
-                    w[np.ix_(hit, plan.slots_of(element))] = 0.0
+            slots = plan.exclusion_slots(inp.elements)  # (1 + elements, most slots): -1 pads
+            hit = np.flatnonzero(c > 0)
+            cols = slots[c[hit]]
+            ok = cols >= 0
+            w[np.broadcast_to(hit[:, None], cols.shape)[ok], cols[ok]] = 0.0
     return w
 
 
@@ -166,23 +179,68 @@ class Upstream:
 
     scores: np.ndarray | None  # (units, indicators); None when the run failed
     weights: np.ndarray  # (slots,) weights as used (rescaled within each node)
-    node_scores: np.ndarray | None = None  # (nodes, units) as the engine aggregated them (nominal checks)
     error: str | None = None
+
+
+def upstreams(specs: list[ScoringSpec], values: pd.DataFrame, attributes: pd.DataFrame | None, rows: pd.Index,
+              plan: TreePlan) -> list[Upstream]:
+    """The upstream of each spec: the engine's steps before ``aggregate``
+    (:func:`~citystd.engine.pipeline.run_steps`), each distinct prefix of steps computed once.
+
+    Specs differing only in a late step (say ``normalise.method``) share the state after the
+    earlier ones (screen, impute, treat …). Weights: the tree's own when the pipeline has no
+    ``weights`` step; otherwise the ``aggregate`` step is run too and its weights as used are kept
+    (data-driven weights are estimated on this configuration's scores, methods.md §14.2).
+    """
+    from citystd.diagnostics import CitystdError
+    from citystd.engine.pipeline import pipeline_steps, run_steps
+
+    cache: dict[tuple, Any] = {}  # prefix of (step, params) → RunState, or the error it raised
+    out = []
+    for spec in specs:
+        steps = pipeline_steps(spec)
+        agg = next(i for i, (n, _) in enumerate(steps) if n == "aggregate")
+        weighted = any(n == "weights" for n, _ in steps[:agg])
+        stop = agg + 1 if weighted or not any(n == "normalise" for n, _ in steps[:agg]) else agg
+        key: tuple = ()
+        state: Any = None
+        for k in range(stop):
+            key = (*key, steps[k][0], steps[k][1].model_dump_json())
+            if key not in cache:
+                try:
+                    cache[key] = run_steps(spec, values, attributes, stop=k + 1, resume=state)
+                except CitystdError as exc:
+                    cache[key] = f"{exc.diagnostic.code}: {exc.diagnostic.message.en}"
+            state = cache[key]
+            if isinstance(state, str):
+                break
+        if isinstance(state, str):
+            out.append(Upstream(None, np.zeros(plan.slots), state))
+            continue
+        scores = state.current.reindex(rows)[list(spec.indicators)].to_numpy(dtype=float)
+        if state.node_scores is not None:
+            used = state.steps_run[-1]["aggregate"]["weights_used"]
+            weights = plan.used_weights(used)
+        else:
+            weights = _rescaled(plan, plan.nominal_weights)
+        out.append(Upstream(scores, weights))
+    return out
 
 
 def upstream(spec: ScoringSpec, values: pd.DataFrame, attributes: pd.DataFrame | None, rows: pd.Index,
              plan: TreePlan) -> Upstream:
-    """Run ``spec`` once and keep what aggregation needs, on the audited ``rows``."""
-    from citystd.diagnostics import CitystdError
-    from citystd.engine.pipeline import run
+    """The upstream of one spec (:func:`upstreams`)."""
+    return upstreams([spec], values, attributes, rows, plan)[0]
 
-    try:
-        s = run(spec, values, attributes)
-    except CitystdError as exc:
-        return Upstream(None, np.zeros(plan.slots), None, f"{exc.diagnostic.code}: {exc.diagnostic.message.en}")
-    scores = s.scores.reindex(rows).to_numpy(dtype=float)
-    nodes = s.nodes.reindex(rows)[list(plan.node_ids)].to_numpy(dtype=float).T
-    return Upstream(scores, plan.used_weights(s.node_weights), nodes)
+
+def _rescaled(plan: TreePlan, w: np.ndarray) -> np.ndarray:
+    """Weights rescaled to sum 1 within each node (negative weights count as 0), as the engine uses them."""
+    out = np.clip(np.asarray(w, dtype=float), 0.0, None)
+    for n in range(len(plan.node_ids)):
+        sl = slice(plan.slot_start[n], plan.slot_start[n + 1])
+        tot = out[sl].sum()
+        out[sl] = out[sl] / tot if tot > 0 else 0.0
+    return out
 
 
 # ---------------------------------------------------------------------------- the batched tree
@@ -202,12 +260,14 @@ class Problem:
     index: pd.Index  # the audited rows (unit, year), for the engine's per-replication fallbacks
     groups: np.ndarray | None = None  # unit group codes (fill: group_mean), -1 for none
     target: int | None = None  # unit whose rank is an output (--city)
+    resolution: int = 1  # of the rank statistics (RankStats.for_units)
+    in_stats: np.ndarray | None = None  # (rows,) rows whose ranks enter the rank statistics (default all)
 
 
 @dataclass
 class ChunkResult:
     rows: np.ndarray
-    ranks: np.ndarray  # (rows, nodes, units) int32
+    stats: RankRuns  # the rank statistics of the rows counted (not failed, in the statistics' blocks)
     mean_shift: np.ndarray  # (rows,) mean |rank − nominal| of the root
     target_rank: np.ndarray | None
     failed: dict[int, str] = field(default_factory=dict)  # row → reason
@@ -310,11 +370,56 @@ def _fill(val: np.ndarray, how: str, groups: np.ndarray | None) -> np.ndarray:
 
 
 def evaluate_chunk(problem: Problem, rows: np.ndarray) -> ChunkResult:
-    """Ranks of every node, the mean absolute rank shift (and the target's rank) of ``rows``."""
+    """Ranks of every node, the mean absolute rank shift (and the target's rank) of ``rows``.
+
+    BLAS runs one thread here: the small matrix products of a chunk gain nothing from more, and
+    the chunks themselves run in parallel (processes, Dask workers); with two BLAS threads per
+    process a 2-core machine was 2–5× slower (docs/performance.md).
+    """
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _evaluate_chunk(problem, rows)
+
+
+def _evaluate_chunk(problem: Problem, rows: np.ndarray) -> ChunkResult:
+    rows = np.asarray(rows)
+    nodes, units = problem.nominal_ranks.shape
+    st = RankStats(problem.nominal_ranks.astype(np.int64), problem.resolution, tally=False)
+    keep = problem.in_stats[rows].copy() if problem.in_stats is not None else np.ones(len(rows), dtype=bool)
+    binned = np.zeros((len(rows), nodes, units), dtype=st.bin_dtype)
+    total, shift = np.zeros((nodes, units), np.int64), np.zeros((nodes, units), np.int64)
+    mean_shift = np.full(len(rows), np.nan)
+    target = np.full(len(rows), np.nan) if problem.target is not None else None
+    failed: dict[int, str] = {}
+    size = chunk_rows(problem)
+    nominal = problem.nominal_ranks[-1]
+    for start in range(0, len(rows), size):  # batches whose float arrays stay bounded
+        at = slice(start, min(start + size, len(rows)))
+        ranks, bad = replication_ranks(problem, rows[at])
+        failed.update(bad)
+        ok = ~np.isin(rows[at], np.fromiter(bad, dtype=int, count=len(bad)))
+        root = ranks[:, -1, :]
+        both = (root > 0) & (nominal > 0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean_shift[at] = np.where(ok, np.where(both, np.abs(root - nominal), 0).sum(axis=1) / both.sum(axis=1),
+                                      np.nan)
+        if target is not None:
+            t = root[:, problem.target]
+            target[at] = np.where(ok & (t > 0), t, np.nan)
+        keep[at] &= ok
+        binned[at] = st.binned(ranks)
+        part_total, part_shift = st.sums(ranks[keep[at]])
+        total += part_total
+        shift += part_shift
+    return ChunkResult(rows, st.runs(binned[keep], total, shift), mean_shift, target, failed)
+
+
+def replication_ranks(problem: Problem, rows: np.ndarray) -> tuple[np.ndarray, dict[int, str]]:
+    """Sport ranks (rows, nodes, units) of every node in replications ``rows``, and the failed ones."""
     plan, design = problem.plan, problem.design
     rows = np.asarray(rows)
-    units = len(problem.units)
-    ranks = np.zeros((len(rows), len(plan.node_ids), units), dtype=np.int32)
+    ranks = np.zeros((len(rows), len(plan.node_ids), len(problem.units)), dtype=np.int32)
     failed: dict[int, str] = {}
     key = problem.row_upstream[rows] * len(problem.aggregates) + problem.row_aggregate[rows]
     for k in np.unique(key):  # one batched pass per (upstream, aggregation) group
@@ -329,28 +434,40 @@ def evaluate_chunk(problem: Problem, rows: np.ndarray) -> ChunkResult:
         scores, bad, why = aggregate_batch(plan, up.scores, w, p, problem.index, problem.groups)
         ranks[at] = sport_ranks(scores)
         failed.update({int(sel[i]): why[i] or "failed" for i in np.flatnonzero(bad)})
-    root = ranks[:, -1, :]
-    nominal = problem.nominal_ranks[-1]
-    both = (root > 0) & (nominal > 0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        shift = np.where(both, np.abs(root - nominal), 0).sum(axis=1) / both.sum(axis=1)
-    fail_mask = np.isin(rows, np.fromiter(failed, dtype=int, count=len(failed)))
-    shift[fail_mask] = np.nan
-    target = None
-    if problem.target is not None:
-        target = np.where(root[:, problem.target] > 0, root[:, problem.target], np.nan).astype(float)
-        target[fail_mask] = np.nan
-    return ChunkResult(rows, ranks, shift, target, failed)
+    return ranks, failed
 
 
 def chunk_rows(problem: Problem, cells: int = 6_000_000) -> int:
-    """Replications per chunk: bounded so that a chunk's (S × nodes × units) arrays stay ~50 MB.
+    """Replications per chunk: bounded so that a chunk's arrays stay ~50 MB — per replication the
+    scores of every node, (nodes × units), and the children of the widest node above the indicators.
 
     Fixed by the problem's size only (never by the number of workers), so every executor
     splits the same way.
     """
-    per = len(problem.units) * (len(problem.plan.node_ids) + max(8, len(problem.plan.indicators) // 4))
+    plan = problem.plan
+    widest = max((plan.slot_start[n + 1] - plan.slot_start[n] for n in range(len(plan.node_ids))
+                  if any(plan.slot_is_node[plan.slot_start[n]:plan.slot_start[n + 1]])), default=0)
+    per = len(problem.units) * (len(plan.node_ids) + widest) + plan.slots
     return int(max(16, min(4096, cells // max(per, 1))))
+
+
+def task_rows(problem: Problem, budget: int = 32_000_000) -> int:
+    """Replications per task: their binned ranks (rows × nodes × units, 1–2 bytes each) stay within
+    ``budget`` bytes; at least one batch (:func:`chunk_rows`), at most 4,096."""
+    st = RankStats(problem.nominal_ranks, problem.resolution, tally=False)
+    per = problem.nominal_ranks.size * np.dtype(st.bin_dtype).itemsize
+    return int(max(chunk_rows(problem), min(4096, budget // max(per, 1))))
+
+
+def chunk_plan(problem: Problem) -> list[np.ndarray]:
+    """The rows of each task: rows sorted by their (upstream, aggregation) group, then cut into
+    :func:`task_rows` pieces — so a task evaluates few groups, each in large batches, and sends
+    back the counts of its ranks (:class:`~citystd.assessment.audit.ranks.RankRuns`), not the ranks. A pure
+    function of the design (the same tasks for every executor)."""
+    key = problem.row_upstream * len(problem.aggregates) + problem.row_aggregate
+    order = np.argsort(key, kind="stable")
+    size = task_rows(problem)
+    return [order[s:s + size] for s in range(0, len(order), size)]
 
 
 def nominal_node(spec: ScoringSpec, node_id: str) -> TreeNode:

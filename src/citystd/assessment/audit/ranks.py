@@ -33,7 +33,7 @@ def sport_ranks(scores: np.ndarray) -> np.ndarray:
     shape = x.shape
     x2 = x.reshape(-1, shape[-1])
     key = np.where(np.isnan(x2), np.inf, -x2)  # NaN last
-    order = np.argsort(key, axis=1, kind="stable")
+    order = np.argsort(key, axis=1)  # the order among equal scores does not matter: they share a rank
     v = np.take_along_axis(key, order, axis=1)
     pos = np.arange(v.shape[1])
     new = np.ones_like(v, dtype=bool)
@@ -46,11 +46,24 @@ def sport_ranks(scores: np.ndarray) -> np.ndarray:
 
 
 @dataclass
+class RankRuns:
+    """Rank statistics of some replications, compact: counts of the (node, unit, bin) cells seen
+    (flat positions in :attr:`RankStats.counts`, each once) and the sums of ranks and of absolute
+    shifts per (node, unit). What a task sends back instead of its ranks."""
+
+    index: np.ndarray
+    count: np.ndarray
+    total: np.ndarray
+    shift: np.ndarray
+
+
+@dataclass
 class RankStats:
     """Streamed rank statistics of ``nodes`` × ``units`` (ranks 1…units, 0 = not ranked)."""
 
     nominal: np.ndarray  # (nodes, units) int nominal ranks (0 = none)
     resolution: int = 1
+    tally: bool = True  # False: no histogram (a task only bins, sums and counts runs)
     counts: np.ndarray = field(init=False)
     total: np.ndarray = field(init=False)
     shift: np.ndarray = field(init=False)
@@ -58,7 +71,7 @@ class RankStats:
     def __post_init__(self) -> None:
         nodes, units = self.nominal.shape
         self.bins = -(-units // self.resolution) + 1  # bin 0: not ranked
-        self.counts = np.zeros((nodes, units, self.bins), dtype=np.int64)
+        self.counts = np.zeros((nodes, units, self.bins) if self.tally else (0, 0, 0), dtype=np.int64)
         self.total = np.zeros((nodes, units), dtype=np.int64)
         self.shift = np.zeros((nodes, units), dtype=np.int64)
 
@@ -70,18 +83,63 @@ class RankStats:
             resolution += 1
         return cls(nominal.astype(np.int64), resolution)
 
+    @property
+    def bin_dtype(self) -> type:
+        """The smallest unsigned integer type holding every bin (ranks of a task are kept binned)."""
+        return np.uint8 if self.bins <= 256 else np.uint16 if self.bins <= 65536 else np.uint32
+
+    def binned(self, ranks: np.ndarray) -> np.ndarray:
+        """The bin of each rank (0 = not ranked), as :attr:`bin_dtype`."""
+        r = np.asarray(ranks)
+        b = r if self.resolution == 1 else np.where(r > 0, (r - 1) // self.resolution + 1, 0)
+        return b.astype(self.bin_dtype)
+
+    def sums(self, ranks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Σ rank and Σ |rank − nominal| (where both ranked) of ``ranks`` (replications, nodes, units)."""
+        r = np.asarray(ranks, dtype=np.int64)
+        both = (r > 0) & (self.nominal[None] > 0)
+        return r.sum(axis=0), np.where(both, np.abs(r - self.nominal[None]), 0).sum(axis=0)
+
+    def runs(self, binned: np.ndarray, total: np.ndarray, shift: np.ndarray, block: int = 4_000_000) -> RankRuns:
+        """The counts of ``binned`` (replications, nodes, units) as runs: each (node, unit)'s bins are
+        sorted along the replications and counted run by run, so the result lists only the bins
+        seen (cost ∝ the ranks counted, never the histogram's size — which for thousands of units
+        is far larger than a task). Positions as int32 and counts as uint16 where they fit; worked
+        through in blocks of ~``block`` ranks (bounded temporaries). A pure function: computed where
+        the ranks are (a worker)."""
+        s = binned.shape[0]
+        flat = binned.reshape(s, -1)
+        cells = flat.shape[1]
+        index_type = np.int32 if cells * self.bins < 2**31 else np.int64
+        count_type = np.uint16 if s < 2**16 else np.uint32
+        if s == 0 or cells == 0:
+            return RankRuns(np.zeros(0, index_type), np.zeros(0, count_type), total, shift)
+        step = max(1, block // s)
+        index, count = [], []
+        for c0 in range(0, cells, step):
+            b = np.sort(np.ascontiguousarray(flat[:, c0:c0 + step].T), axis=1)  # (cells, replications)
+            start = np.ones(b.shape, dtype=bool)
+            start[:, 1:] = b[:, 1:] != b[:, :-1]
+            cell, pos = np.nonzero(start)  # run starts, by cell then position
+            last = np.ones(len(cell), dtype=bool)
+            last[:-1] = cell[1:] != cell[:-1]
+            end = np.where(last, s, np.append(pos[1:], s))
+            index.append(((cell + c0) * self.bins + b[cell, pos]).astype(index_type))
+            count.append((end - pos).astype(count_type))
+        return RankRuns(np.concatenate(index), np.concatenate(count), total, shift)
+
+    def merge_runs(self, part: RankRuns) -> None:
+        """Add a task's :meth:`runs` (each (node, unit, bin) at most once: no collisions)."""
+        self.counts.reshape(-1)[part.index] += part.count
+        self.total += part.total
+        self.shift += part.shift
+
     def add(self, ranks: np.ndarray) -> None:
         """Add replications ``ranks`` (replications, nodes, units)."""
-        r = np.asarray(ranks, dtype=np.int64)
+        r = np.asarray(ranks)
         if r.size == 0:
             return
-        nodes, units = self.nominal.shape
-        b = np.where(r > 0, (r - 1) // self.resolution + 1, 0)
-        flat = (np.arange(nodes)[:, None] * units + np.arange(units)[None, :])[None] * self.bins + b
-        self.counts += np.bincount(flat.ravel(), minlength=self.counts.size).reshape(self.counts.shape)
-        self.total += r.sum(axis=0)
-        both = (r > 0) & (self.nominal[None] > 0)
-        self.shift += np.where(both, np.abs(r - self.nominal[None]), 0).sum(axis=0)
+        self.merge_runs(self.runs(self.binned(r), *self.sums(r)))
 
     def merge(self, other: RankStats) -> None:
         self.counts += other.counts

@@ -2,7 +2,7 @@
 
 :func:`audit` takes a spec, the derived indicator values and the parsed uncertain inputs (all
 plain data; no IO) and returns an :class:`Audit`. The replications run on an executor
-(:mod:`citystd.audit.executors`); the result does not depend on which.
+(:mod:`citystd.assessment.audit.executors`); the result does not depend on which.
 """
 
 from __future__ import annotations
@@ -15,26 +15,26 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from citystd.audit.coherence import NodeCoherence, main_effects, node_coherence, pearson, spearman
-from citystd.audit.design import Design, make_design
-from citystd.audit.evaluate import (
+from citystd.assessment.audit.coherence import NodeCoherence, main_effects, node_coherence, pearson, spearman
+from citystd.assessment.audit.design import Design, make_design
+from citystd.assessment.audit.evaluate import (
     Problem,
     TreePlan,
     Upstream,
     aggregate_batch,
     aggregate_columns,
     aggregate_params,
-    chunk_rows,
+    chunk_plan,
     data_driven,
     evaluate_chunk,
     spec_with,
     step_choices,
-    upstream,
     upstream_columns,
+    upstreams,
 )
-from citystd.audit.executors import Processes, Serial
-from citystd.audit.ranks import RankStats, sport_ranks
-from citystd.audit.sobol import SobolIndices, sobol_indices
+from citystd.assessment.audit.executors import Processes, Serial
+from citystd.assessment.audit.ranks import RankStats, sport_ranks
+from citystd.assessment.audit.sobol import SobolIndices, sobol_indices
 from citystd.diagnostics import Diagnostic, Msg, error
 from citystd.engine.pipeline import ScoringSpec
 from citystd.engine.stats import unit_values, year_values
@@ -120,18 +120,25 @@ def _effective(plan: TreePlan, w: np.ndarray) -> dict[str, float]:
     return eff
 
 
-def _upstream_task(shared: tuple, spec: ScoringSpec) -> Upstream:
-    values, attributes, rows, plan = shared
-    return upstream(spec, values, attributes, rows, plan)
-
-
 def _chunk_task(problem: Problem, rows: np.ndarray) -> Any:
     return evaluate_chunk(problem, rows)
 
 
 def audit(spec: ScoringSpec, values: pd.DataFrame, attributes: pd.DataFrame | None,
           inputs: list[UncertainInput], options: Options | None = None, executor: Any = None) -> Audit:
-    """Audit ``spec`` on ``values`` (see the module docstring)."""
+    """Audit ``spec`` on ``values`` (see the module docstring).
+
+    BLAS runs one thread throughout (as in every chunk, :func:`~citystd.assessment.audit.evaluate.evaluate_chunk`):
+    the audit's matrix products are many and small, and its parallelism is the executor's.
+    """
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _audit(spec, values, attributes, inputs, options, executor)
+
+
+def _audit(spec: ScoringSpec, values: pd.DataFrame, attributes: pd.DataFrame | None,
+           inputs: list[UncertainInput], options: Options | None, executor: Any) -> Audit:
     t0 = time.perf_counter()
     opt = options or Options()
     if opt.n < 2:
@@ -165,7 +172,7 @@ def audit(spec: ScoringSpec, values: pd.DataFrame, attributes: pd.DataFrame | No
     work = design.rows * len(units) * (len(plan.indicators) + len(plan.node_ids))
     ex = executor or (Processes(os.cpu_count() or 1) if work >= AUTO_PARALLEL and (os.cpu_count() or 1) > 1
                       else Serial())
-    ups = list(ex.map(_upstream_task, (values, attributes, rows, plan), specs))
+    ups = upstreams(specs, values, attributes, rows, plan)
     nominal = ups[0]
     if nominal.scores is None:
         raise error("E801", f"the nominal pipeline fails: {nominal.error}", f"名义流程失败：{nominal.error}")
@@ -192,21 +199,18 @@ def audit(spec: ScoringSpec, values: pd.DataFrame, attributes: pd.DataFrame | No
     drop = _drop_one(plan, nominal, nominal_agg, rows, groups, nom_ranks[-1])
 
     # the replications
-    problem = Problem(plan, design, ups[1:] if ucols else ups[:1], np.asarray(row_upstream).ravel(), aggregates,
-                      np.asarray(row_aggregate).ravel(), nom_ranks, units, rows, groups, target)
-    size_rows = chunk_rows(problem)
-    chunks = [np.arange(s, min(s + size_rows, design.rows)) for s in range(0, design.rows, size_rows)]
     stats = RankStats.for_units(nom_ranks)
+    in_stats = np.zeros(design.rows, dtype=bool)
+    in_stats[design.statistics_rows()] = True
+    problem = Problem(plan, design, ups[1:] if ucols else ups[:1], np.asarray(row_upstream).ravel(), aggregates,
+                      np.asarray(row_aggregate).ravel(), nom_ranks, units, rows, groups, target, stats.resolution,
+                      in_stats)
+    chunks = chunk_plan(problem)
     mean_shift = np.full(design.rows, np.nan)
     target_rank = np.full(design.rows, np.nan) if target is not None else None
     failed: dict[int, str] = {}
-    in_stats = np.zeros(design.rows, dtype=bool)
-    in_stats[design.statistics_rows()] = True
     for res in ex.map(_chunk_task, problem, chunks):
-        keep = in_stats[res.rows]
-        if res.failed:
-            keep &= ~np.isin(res.rows, np.fromiter(res.failed, dtype=int, count=len(res.failed)))
-        stats.add(res.ranks[keep])
+        stats.merge_runs(res.stats)
         mean_shift[res.rows] = res.mean_shift
         if target_rank is not None and res.target_rank is not None:
             target_rank[res.rows] = res.target_rank
