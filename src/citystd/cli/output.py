@@ -197,6 +197,7 @@ def to_csv(doc: dict[str, Any], lang: str) -> str:
     import csv
     import io
 
+    from citystd.report.numbers import csv_number as num
     from citystd.textsafe import csv_text
 
     nodes = list(doc["results"][0]["nodes"]) if doc["results"] else []
@@ -205,9 +206,6 @@ def to_csv(doc: dict[str, Any], lang: str) -> str:
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(["city", "year", "rank", "score", "rating", "coverage", *[f"node:{n}" for n in nodes],
                 *[f"score:{i}" for i in inds], *[f"value:{i}" for i in inds]])
-
-    def num(v: Any) -> str:
-        return "" if v is None else repr(float(v))
 
     for r in doc["results"]:
         w.writerow([csv_text(r["city"]), "" if r["year"] is None else r["year"], "" if r["rank"] is None else r["rank"],

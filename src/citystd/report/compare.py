@@ -17,6 +17,7 @@ from typing import Any
 
 from citystd import __version__
 from citystd.report import labels as L
+from citystd.report import numbers as N
 from citystd.report import summary as S
 
 #: pipeline parameters that follow from the data, not from the rules (left out of the comparison)
@@ -221,7 +222,7 @@ def _s(v: Any) -> str:
 
 
 def _signed(v: float | None, digits: int = 2) -> str:
-    return "—" if v is None else f"{v:+.{digits}f}"
+    return N.signed(v, digits)
 
 
 def _signed_int(v: int | None) -> str:

@@ -203,7 +203,7 @@ class _Report:
         styles = [self.int, self.text, *([self.int] if years else []), self.score, self.centre, self.share]
         for r in rows:
             sh.append([r["rank"], r["city"], *([r["year"]] if years else []), r["score"], self.rating(r["rating"]),
-                       S.coverage_floor(r["coverage"])], styles)
+                       S.coverage_value(r["coverage"])], styles)
         rating_col = 4 if years else 3
         if rows:
             self.rating_rules(sh, sh.ref(first + 1, sh.nrows, rating_col, rating_col))
@@ -431,7 +431,7 @@ class _Report:
                              self.t("reason")])
             for d in dropped:
                 reason = d.get("reason")
-                sh.append([d.get("city"), d.get("year"), S.coverage_floor(d.get("coverage")),
+                sh.append([d.get("city"), d.get("year"), S.coverage_value(d.get("coverage")),
                            self.name(reason) if isinstance(reason, dict) else reason],
                           [self.text, self.int, self.share, self.wrap])
         records = doc.get("records") or []
@@ -468,7 +468,7 @@ class _Report:
         styles = [*([self.year_centre] if years else []), self.score, self.int, self.int, self.centre, self.share]
         for r in mine:
             sh.append([*([r["year"]] if years else []), r["score"], r["rank"], self.ranked_in(r["year"]),
-                       self.rating(r["rating"]), S.coverage_floor(r["coverage"])], styles)
+                       self.rating(r["rating"]), S.coverage_value(r["coverage"])], styles)
         rating_col = len(heads) - 2
         self.rating_rules(sh, sh.ref(first + 1, sh.nrows, rating_col, rating_col))
         sh.append([])
@@ -479,7 +479,7 @@ class _Report:
         for nid, name in self.top:
             n = row["nodes"].get(nid, {})
             sh.append([self.name(name, nid), n.get("score"), n.get("rank"), self.rating(n.get("rating")),
-                       S.coverage_floor(n.get("coverage"))], [self.text, self.score, self.int, self.centre, self.share])
+                       S.coverage_value(n.get("coverage"))], [self.text, self.score, self.int, self.centre, self.share])
         dom_last = sh.nrows
         if self.top:
             self.rating_rules(sh, sh.ref(dom_first + 1, dom_last, 3, 3))

@@ -27,6 +27,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from citystd.report import labels as L
+from citystd.report import numbers as N
 from citystd.report import summary as S
 from citystd.report import svg
 from citystd.report.svg import esc
@@ -79,7 +80,7 @@ def round_value(x: float | None) -> float | int | None:
     if x == 0:
         return 0
     digits = max(0, min(6, 3 - math.floor(math.log10(abs(x)))))
-    r = round(x, digits)
+    r = round(x, digits) + 0
     return int(r) if r == int(r) and abs(r) < 1e15 else r
 
 
@@ -88,12 +89,12 @@ def _compact(x: float) -> float | int:
 
 
 def fmt_value(x: float | None) -> str:
-    r = round_value(x)
-    return "—" if r is None else str(r)
+    """A value in its unit for people: 4 significant digits, never an exponent (:func:`N.plain`)."""
+    return N.plain(x)
 
 
 def fmt_score(x: float | None, digits: int = 1) -> str:
-    return "—" if x is None else f"{x:.{digits}f}"
+    return N.fixed(x, digits)
 
 
 fmt_pct = S.coverage_text
@@ -383,7 +384,7 @@ def _legend(ctx: _Context) -> str:
 
 
 def fmt_tick(x: float) -> str:
-    return str(int(x)) if x == int(x) else f"{x:.4g}"
+    return N.plain(x)
 
 
 # --------------------------------------------------------------------------- sections
@@ -448,7 +449,7 @@ def _dashboard(ctx: _Context) -> str:
             title = f"{name}: {fmt_score(score)}" if score is not None else f"{name}: {ctx.t('no_data')}"
             title += f" · #{rank}" if rank is not None else ""
             title += f" · {ctx.rating(rating)}" if rated else ""
-            row.append(svg.Cell(fill=fill, text="" if score is None else f"{score:.0f}", title=title, ink=ink))
+            row.append(svg.Cell(fill=fill, text="" if score is None else N.fixed(score, 0), title=title, ink=ink))
         cells.append(row)
         labels.append(f"{'—' if r.get('rank') is None else r['rank']}. {r['city']}")
     chart = svg.grid_chart(labels, cols, cells, split_after=1, label=ctx.t("dashboard"))
@@ -825,7 +826,7 @@ def _city_indicators(ctx: _Context, city: str, row: dict[str, Any]) -> str:
         if trends:
             t = trends.get(ind) or {}
             c = t.get("cagr")
-            cells += (f'<td class="n"{_dv(c)}>{"—" if c is None else f"{c * 100:+.1f}%"}</td>'
+            cells += (f'<td class="n"{_dv(c)}>{"—" if c is None else N.signed(c * 100, 1) + "%"}</td>'
                       f'<td>{esc(ctx.status(t.get("status")))}</td>')
         rows.append(f"<tr>{cells}</tr>")
     table = _table(_detail_headers(ctx, trends=bool(trends)), rows, css="sortable detail-table")

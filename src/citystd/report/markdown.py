@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from citystd.report import labels as L
+from citystd.report import numbers as N
 from citystd.report import summary as S
 
 #: rating → marker shown before the rating's name
@@ -106,7 +107,7 @@ def _ind(doc: dict[str, Any], ind: str, lang: str) -> str:
 
 
 def _points(v: float, lang: str) -> str:
-    return f"{v:.2f} 分" if lang == "zh" else f"{v:.2f} pts"
+    return f"{N.fixed(v)} 分" if lang == "zh" else f"{N.fixed(v)} pts"
 
 
 def _strengths_line(doc: dict[str, Any], row: dict[str, Any], lang: str, weights: dict[str, float]) -> list[str]:
@@ -114,7 +115,7 @@ def _strengths_line(doc: dict[str, Any], row: dict[str, Any], lang: str, weights
     sep = "：" if lang == "zh" else ": "
     out = []
     for key, items, sign in (("strengths", strong, "+"), ("weaknesses", weak, "−")):
-        text = "; ".join(f"{_ind(doc, ind, lang)} {score:.1f} ({sign}{_points(points, lang)})"
+        text = "; ".join(f"{_ind(doc, ind, lang)} {N.fixed(score, 1)} ({sign}{_points(points, lang)})"
                          for ind, score, _w, points in items) or "—"
         out.append(f"- **{_t(key, lang)}**{sep}{text}")
     return out
@@ -181,9 +182,7 @@ def _city(doc: dict[str, Any], lang: str, city: str) -> list[str]:
     if gaps:
         meta = doc["indicators"]
 
-        def num(v: float | None) -> str:
-            return "—" if v is None else f"{v:.4g}"
-
+        num = N.plain
         rows = [[_ind(doc, g["indicator"], lang), num(g["value"]),
                  md(_name(meta.get(g["indicator"], {}).get("unit"), lang)), num(g["target"]), num(g["gap_target"]),
                  num(g["best"]), num(g["gap_best"]), S.fmt_number(g["score"]), S.fmt_number(g["weighted_gap"])]

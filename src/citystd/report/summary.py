@@ -6,34 +6,31 @@ Pure functions of the results document (docs/results.md), shared by the terminal
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 from typing import Any
 
 from citystd.report.labels import label, rating_label
+from citystd.report.numbers import fixed, share_value
+from citystd.report.numbers import share as share_text
 
 #: top-level node ids of the tree with their names
 Node = tuple[str, dict[str, str]]
 
 
 def fmt_number(v: float | None, digits: int = 2) -> str:
-    """``v`` with ``digits`` decimals, or ``—`` when missing."""
-    return "—" if v is None else f"{v:.{digits}f}"
+    """``v`` with ``digits`` decimals, or ``—`` when missing (never ``-0.00``)."""
+    return fixed(v, digits)
 
 
 def coverage_text(share: float | None) -> str:
-    """A share as a percentage that never rounds up to 100 % while data are missing."""
-    if share is None:
-        return "—"
-    pct = share * 100
-    if pct >= 100:
-        return "100%"
-    return f"{math.floor(pct * 10) / 10:.1f}%"
+    """A share as a percentage to 0.1 %, rounded; never 100 % while data are missing
+    (:func:`citystd.report.numbers.share`)."""
+    return share_text(share)
 
 
-def coverage_floor(share: float | None) -> float | None:
-    """The share rounded down to 0.1 % (for cells shown as ``0.0%``: 99.96 % is not 100 %)."""
-    return None if share is None else (1.0 if share >= 1 else math.floor(share * 1000) / 1000)
+def coverage_value(share: float | None) -> float | None:
+    """The share as shown by :func:`coverage_text`, as a number (for cells formatted ``0.0%``)."""
+    return share_value(share)
 
 
 def top_nodes(doc: dict[str, Any]) -> list[Node]:
