@@ -156,6 +156,6 @@ def test_score_md_bad_data_output(workdir: Path) -> None:
     )
     assert result.exit_code == 1
     text = (DOCS / "score.md").read_text(encoding="utf-8")
-    shown = re.search(r"```text\n(tests/fixtures/score/cities_bad\.csv\n.*?)```", text, flags=re.S)
+    shown = re.search(r"```text\n(tests/fixtures/score/cities_bad\.csv:.*?)```", text, flags=re.S)
     assert shown is not None
     assert [line.rstrip() for line in result.stderr.splitlines()] == shown.group(1).rstrip().splitlines()
