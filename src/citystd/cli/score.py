@@ -21,6 +21,7 @@ from citystd.cli.common import (
     resolve_lang,
     year_option,
 )
+from citystd.cli.output import columns_option
 
 
 @handles_errors
@@ -45,6 +46,7 @@ def score_command(
     compare_with: Path = typer.Option(None, "--compare-with", help="Peers: their data (.xlsx, .csv …, scored "
                                       "together with DATA) or their saved results (.json, same framework)."),
     city: str = typer.Option(None, "--city", help="Output a one-city profile instead of all cities."),
+    columns: list[str] = columns_option(),
     lang: str | None = lang_option(),
 ) -> None:
     """Score cities: derive indicators, check, impute, treat, normalise, weight, aggregate, rank, rate.
@@ -55,7 +57,7 @@ def score_command(
     from citystd.assessment.scoring import score_file
     from citystd.cli.common import parse_columns, stderr_console, usage_error
     from citystd.cli.formats import print_human
-    from citystd.cli.output import check_city, emit, pick_format
+    from citystd.cli.output import check_city, check_columns, emit, framework_nodes, pick_format
     from citystd.diagnostics import Severity
     from citystd.io.inputs import expand
     from citystd.io.outpath import check_output, is_stdout
@@ -70,6 +72,7 @@ def score_command(
     with _progress(err, lang) as report:
         report("library")
         lib, fw = load_framework(framework, list(library) if library else None)
+        chosen = check_columns(columns, fmt, framework_nodes(fw), lang)
         # every file read — those found in a data folder too — is an input -o may not be
         check_output(output, [*(i.path for i in expand(list(data))), compare_with, *lib.paths])
         choose = parse_columns(column, {**lib.variables, **lib.indicators}, lang)
@@ -94,7 +97,7 @@ def score_command(
         err.print(msg, style="bold red", markup=False, highlight=False)
         raise typer.Exit(EXIT_FAIL)
     emit(lambda: outcome.doc, fmt, lang, output=output, city=city, json_chunks=outcome.results.json_chunks,
-         results=outcome.results)
+         results=outcome.results, columns=chosen)
     raise typer.Exit(EXIT_FAIL if failed else EXIT_OK)
 
 

@@ -139,26 +139,28 @@ def effective_weights(doc: dict[str, Any]) -> dict[str, float]:
     return out
 
 
-def summary_rows(doc: dict[str, Any], lang: str, city: str | None = None, *,
-                 titled: bool = False) -> tuple[list[str], list[list[str]]]:
-    """The ranking as text: rank, city, year (with years), score, rating, coverage, top-level nodes.
+def summary_rows(doc: dict[str, Any], lang: str, city: str | None = None, *, titled: bool = False,
+                 nodes: list[str] | None = None) -> tuple[list[str], list[list[str]]]:
+    """The ranking as text: rank, city, year (with years), score, rating, coverage, then the
+    top-level nodes (or the ``nodes`` given, by id: any node of the tree).
 
     The terminal table of ``citystd score`` and the Markdown summary both show these rows.
     English headers are lower case (a machine-friendly header line) unless ``titled``.
     """
-    top = top_nodes(doc)
+    names = node_names(doc)
+    shown = [(t, name) for t, name in top_nodes(doc)] if nodes is None else [(n, names[n]) for n in nodes]
     with_years = has_years(doc)
     keys = ["rank", "city", *(["year"] if with_years else []), "score", "rating", "coverage"]
     headers = [label(k, lang) for k in keys]
     if lang == "en" and not titled:
         headers = [h.lower() for h in headers]
-    headers += [name[lang] for _, name in top]
+    headers += [name[lang] for _, name in shown]
     rows = []
     for r in city_rows(doc, city):
         rows.append([
             "—" if r["rank"] is None else str(r["rank"]), r["city"], *([str(r["year"] or "—")] if with_years else []),
             fmt_number(r["score"]), rating_label(r["rating"], lang), coverage_text(r["coverage"]),
-            *[fmt_number(r["nodes"][t]["score"], 1) for t, _ in top],
+            *[fmt_number((r["nodes"].get(t) or {}).get("score"), 1) for t, _ in shown],
         ])
     return headers, rows
 
