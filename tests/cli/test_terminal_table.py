@@ -68,7 +68,7 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-ROW = re.compile(r"\s*\d+\s+\S+\s+\d+\.\d\d\s")  # rank, city, score
+ROW = re.compile(r"\s*\d+\s+\S+\s+((\d{4}|—)\s+)?\d+\.\d\d\s")  # rank, city, year, score
 COMPARE_ROW = re.compile(r"\S+\s+((\d{4}|—)\s+)*\d+\.\d\d\s")  # city, years, score A
 
 
@@ -199,3 +199,26 @@ def test_columns_when_piped_and_its_usage_errors(results: Path) -> None:
     assert bad.exit_code == 2 and "did you mean 'smart_city'?" in bad.stderr
     csv = runner.invoke(app, ["report", str(results), "--columns", "smart_city", "--format", "csv"])
     assert csv.exit_code == 2 and "--format csv always has every column" in csv.stderr
+
+
+def test_compare_with_peers_on_a_terminal(tmp_path: Path) -> None:
+    """`score CITY --compare-with PEERS` on an 80-column terminal: the city ranked among its
+    peers (its rank from the results' `peers`), which years are compared, its domains and priorities."""
+    pilot = ROOT / "examples" / "pilot-city" / "pilot-city-2020-2024.xlsx"
+    peers = ROOT / "examples" / "cities-2019-2023.csv"
+    out = tmp_path / "r.json"
+    assert runner.invoke(app, ["score", str(pilot), "--compare-with", str(peers), "-o", str(out)]).exit_code == 0
+    entry = json.loads(out.read_text(encoding="utf-8"))["peers"]["cities"][0]
+    code, lines, err = in_terminal("score", str(pilot), "--compare-with", str(peers), columns=80)
+    assert code == 0, err
+    assert all(cell_len(line) <= 80 for line in lines), [x for x in lines if cell_len(x) > 80]
+    text = "\n".join(lines)
+    assert "示范市 (2024) among 30 peers" in text
+    assert "Years differ: 示范市 in 2024 is compared with the peers in 2023" in re.sub(r"\s+", " ", text)
+    _, rows, _ = table_parts(lines, "rank")
+    assert len(rows) == 31 and not any("…" in x for x in rows)
+    (mine,) = [x.split() for x in rows if "示范市" in x]
+    assert mine[:3] == [str(entry["overall"]["rank"]), "示范市", "2024"]
+    assert {x.split()[2] for x in rows if "示范市" not in x} == {"2023"}
+    assert f"Overall: rank {entry['overall']['rank']} of 31" in text
+    assert "By domain" in text and "Priorities: what would raise the overall score most" in text

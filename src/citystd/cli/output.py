@@ -192,17 +192,38 @@ def render(doc: dict[str, Any], fmt: str, lang: str, columns: list[str] | None =
 
 def table_text(doc: dict[str, Any], lang: str, columns: list[str] | None = None) -> str:
     """The table as tab-separated lines, each cell neutralised (:func:`citystd.textsafe.tsv_cell`):
-    every top-level node, or the ``columns`` chosen."""
+    every top-level node, or the ``columns`` chosen. With peers (``--compare-with``) the rows
+    compared, ranked together, then the city's standing, its domains and its priorities, each
+    table after ``#`` lines (:mod:`citystd.report.standing`)."""
+    from citystd.report import standing
     from citystd.report.summary import summary_rows
     from citystd.textsafe import tsv_cell
 
-    headers, rows = summary_rows(doc, lang, nodes=columns)
-    return "\n".join("\t".join(tsv_cell(c) for c in x) for x in [headers, *rows]) + "\n"
+    def tsv(rows: list[list[str]]) -> list[str]:
+        return ["\t".join(tsv_cell(c) for c in x) for x in rows]
+
+    peers = standing.entries(doc)
+    lines = [f"# {tsv_cell(x)}" for e in peers for x in [standing.heading(doc, e, lang), standing.year_note(e, lang)]
+             if x]
+    headers, rows = summary_rows(standing.comparison_doc(doc), lang, nodes=columns)
+    lines += tsv([headers, *rows])
+    for e in peers:
+        lines += ["", f"# {tsv_cell(standing.heading(doc, e, lang))}", f"# {tsv_cell(standing.standing_line(e, lang))}",
+                  f"# {standing.title('domains', lang)}", *tsv([standing.domain_headers(lang),
+                                                                *standing.domain_rows(doc, e, lang)])]
+        priorities = standing.priority_rows(doc, e, lang)
+        if priorities:
+            lines += ["", f"# {standing.title('priorities', lang)}", *tsv([standing.priority_headers(lang), *priorities])]
+        years = standing.years_line(doc, e, lang)
+        if years:
+            lines += ["", f"# {tsv_cell(years)}"]
+    return "\n".join(lines) + "\n"
 
 
 def print_table(doc: dict[str, Any], lang: str, columns: list[str] | None = None) -> None:
     """The ranking on standard output: a table fitted to the terminal (:mod:`citystd.cli.table`),
-    or tab-separated text when piped."""
+    or tab-separated text when piped. With peers (``--compare-with``): the rows compared, the
+    assessed city's rows in bold, then its standing among the peers, per domain, and its priorities."""
     from citystd.textsafe import mark_bidi_in
 
     doc = mark_bidi_in(doc)
@@ -213,15 +234,25 @@ def print_table(doc: dict[str, Any], lang: str, columns: list[str] | None = None
 
     from citystd.cli.common import stdout_console
     from citystd.cli.table import Column, draw
+    from citystd.report import standing
     from citystd.report.summary import has_years, summary_rows, top_nodes
 
-    headers, rows = summary_rows(doc, lang, nodes=columns)
+    console = stdout_console()
+    peers = standing.entries(doc)
+    shown_doc = standing.comparison_doc(doc)
+    headers, rows = summary_rows(shown_doc, lang, nodes=columns)
     ids = columns if columns is not None else [t for t, _ in top_nodes(doc)]
-    n = 5 + has_years(doc)
+    n = 5 + has_years(shown_doc)
     keys = [Column(h, "left" if k in (1, n - 2) else "right") for k, h in enumerate(headers[:n])]
     optional = [Column(h, key=nid) for h, nid in zip(headers[n:], ids, strict=True)]
     fw = doc["framework"]
-    title = f"{fw['name'][lang]} ({fw['id']} v{fw['version']}, sha256 {fw['sha256'][:12]}…)"
+    console.print(escape(f"{fw['name'][lang]} ({fw['id']} v{fw['version']}, sha256 {fw['sha256'][:12]}…)"),
+                  style="italic", highlight=False, soft_wrap=False)
+    for e in peers:
+        console.print(escape(standing.heading(doc, e, lang)), style="bold", highlight=False, soft_wrap=False)
+        note = standing.year_note(e, lang)
+        if note:
+            console.print(escape(note), style="yellow", highlight=False, soft_wrap=False)
     at = n - 2  # the rating: a dot in its colour before its name
     colours = rating_colours(lang)
     dotted = [[*row[:at], f"● {row[at]}" if row[at] in colours else row[at], *row[at + 1:]] for row in rows]
@@ -231,7 +262,43 @@ def print_table(doc: dict[str, Any], lang: str, columns: list[str] | None = None
             return f"[{colours[text[2:]]}]●[/] {escape(text[2:])}"
         return None
 
-    draw(stdout_console(), keys, optional, dotted, title=title, lang=lang, chosen=columns is not None, markup=markup)
+    bold = [standing.is_assessed(doc, r) for r in shown_doc["results"]] if peers else None
+    draw(console, keys, optional, dotted, lang=lang, chosen=columns is not None, markup=markup, bold_rows=bold)
+    for e in peers:
+        print_standing(console, doc, e, lang)
+
+
+def print_standing(console: Any, doc: dict[str, Any], entry: dict[str, Any], lang: str) -> None:
+    """An assessed city's standing among its peers on a terminal (:mod:`citystd.report.standing`)."""
+    from rich.markup import escape
+
+    from citystd.cli.table import Column, draw
+    from citystd.report import standing
+
+    def say(text: str, style: str = "") -> None:
+        console.print(escape(text), style=style, highlight=False, soft_wrap=False)
+
+    console.print()
+    say(standing.heading(doc, entry, lang), "bold")
+    say(standing.standing_line(entry, lang))
+    rows = standing.domain_rows(doc, entry, lang)
+    if rows:
+        console.print()
+        say(standing.title("domains", lang), "bold")
+        heads = standing.domain_headers(lang)
+        keys = [Column(h, "left" if k in (0, 4) else "right") for k, h in enumerate(heads)]
+        draw(console, keys, [], rows, lang=lang)
+    rows = standing.priority_rows(doc, entry, lang)
+    if rows:
+        console.print()
+        say(standing.title("priorities", lang), "bold")
+        heads = standing.priority_headers(lang)
+        keys = [Column(h, "left" if k in (1, 3) else "right") for k, h in enumerate(heads)]
+        draw(console, keys, [], rows, lang=lang)
+    years = standing.years_line(doc, entry, lang)
+    if years:
+        console.print()
+        say(years, "dim")
 
 
 def rating_colours(lang: str) -> dict[str, str]:
