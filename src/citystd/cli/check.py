@@ -69,6 +69,9 @@ def check_command(
     report = check_file(list(data), lib, fw, jump_factor=jump_factor or None, sheet=sheet, layout=layout,
                         id_column=id_column, year=year, choose=choose, prefer=list(prefer or []))
     err = stderr_console()
+    from citystd.io.inputs import expand
+
+    files = len(expand(list(data)))  # the data files read: those found in folders too
     if fmt == "json":
         import json
 
@@ -79,10 +82,10 @@ def check_command(
         out = to_github(report.diagnostics, lang)
         if out:
             typer.echo(out)
-        err.print(summary(report.diagnostics, 1, lang))
+        err.print(summary(report.diagnostics, files, lang))
     else:
         print_completeness(report, lang)
-        (print_human if fmt == "human" else print_grouped)(report.diagnostics, lang, err, files=1)
+        (print_human if fmt == "human" else print_grouped)(report.diagnostics, lang, err, files=files)
     raise typer.Exit(EXIT_FAIL if report.errors else EXIT_OK)
 
 

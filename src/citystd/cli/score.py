@@ -74,14 +74,15 @@ def score_command(
         lib, fw = load_framework(framework, list(library) if library else None)
         chosen = check_columns(columns, fmt, framework_nodes(fw), lang)
         # every file read — those found in a data folder too — is an input -o may not be
-        check_output(output, [*(i.path for i in expand(list(data))), compare_with, *lib.paths])
+        inputs = expand(list(data))
+        check_output(output, [*(i.path for i in inputs), compare_with, *lib.paths])
         choose = parse_columns(column, {**lib.variables, **lib.indicators}, lang)
         outcome = score_file(list(data), lib, fw, sets=list(sets or []), sheet=sheet, layout=layout,
                              id_column=id_column, year=year, choose=choose, prefer=list(prefer or []),
                              keep_going=keep_going, lang=lang, progress=report, compare_with=compare_with)
     shown = [d for d in outcome.diagnostics if d.level is Severity.ERROR or d.code != "E809"]
     if shown:
-        print_human(shown, lang, err, files=len(data))
+        print_human(shown, lang, err, files=len(inputs))
     if outcome.results is None:
         msg = ("scoring stopped: fix the data errors above, or use --keep-going" if lang == "en"
                else "评分已停止：请修正上述数据错误，或使用 --keep-going")
