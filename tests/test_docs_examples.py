@@ -120,26 +120,30 @@ def test_python_example(doc: str, line: int, code: str, workdir: Path) -> None:
 
 
 def test_score_md_numbers(workdir: Path) -> None:
-    """The hand computation and the table of docs/score.md's quick start."""
+    """The hand computation and the tables of docs/score.md's quick start (terminal and piped)."""
+    from citystd.report.numbers import share
+
     args = ["score", "tests/fixtures/score/cities.csv", "--library", "tests/fixtures/score", "-f", "demo"]
     doc = json.loads(runner.invoke(app, [*args, "--format", "json"]).stdout)
     rows = [
         (
-            r["rank"],
+            str(r["rank"]),
             r["city"],
             f"{r['score']:.2f}",
             r["rating"],
-            f"{r['coverage'] * 100:.0f}%",
+            share(r["coverage"]),
             f"{r['nodes']['economy']['score']:.1f}",
             f"{r['nodes']['environment']['score']:.1f}",
         )
         for r in doc["results"]
     ]
+    piped = runner.invoke(app, args).stdout.splitlines()
+    assert [tuple(line.split("\t")) for line in piped[1:]] == rows
     text = (DOCS / "score.md").read_text(encoding="utf-8")
-    shown = re.search(r"```text\nrank  city.*?\n(.*?)```", text, flags=re.S)
-    assert shown is not None
-    table = [tuple(line.split()) for line in shown.group(1).strip().splitlines()]
-    assert [tuple(map(str, r)) for r in rows] == table
+    terminal, plain = re.findall(r"```text\n(?:Demo framework.*?\n)?rank  city.*?\n(.*?)```", text, flags=re.S)[:2]
+    assert [tuple(line.split()) for line in plain.strip().splitlines()] == rows
+    shown = [line.replace("●", "").split() for line in terminal.strip().splitlines()[1:]]  # under the rule
+    assert [tuple(x) for x in shown] == rows
     aston = next(r for r in doc["results"] if r["city"] == "Aston")
     assert aston["indicators"]["unemployment_rate"]["value"] == pytest.approx(3.1)
     assert aston["indicators"]["unemployment_rate"]["score"] == pytest.approx(86.25)
@@ -156,6 +160,6 @@ def test_score_md_bad_data_output(workdir: Path) -> None:
     )
     assert result.exit_code == 1
     text = (DOCS / "score.md").read_text(encoding="utf-8")
-    shown = re.search(r"```text\n(tests/fixtures/score/cities_bad\.csv\n.*?)```", text, flags=re.S)
+    shown = re.search(r"```text\n(tests/fixtures/score/cities_bad\.csv:.*?)```", text, flags=re.S)
     assert shown is not None
     assert [line.rstrip() for line in result.stderr.splitlines()] == shown.group(1).rstrip().splitlines()

@@ -142,3 +142,63 @@ def test_cross_section_peers(pilot: Path) -> None:
     doc = scored(str(pilot), "--compare-with", str(LIB / "cities.csv"))
     entry = doc["peers"]["cities"][0]
     assert (entry["year"], entry["peer_year"], entry["peers"]) == (2024, None, 5)
+
+
+# --- what people read: the table and the Markdown summary (citystd.report.standing) ----------------
+
+
+def test_table_ranks_the_city_among_its_peers_and_says_which_years(pilot: Path) -> None:
+    """Pilot 2022–2024 against peers of 2022–2023: the table holds the rows compared — Pilot's 2024
+    with the peers' 2023 — ranked together (not Pilot as rank 1 of each of its years), says which
+    years are compared, and lists its standing per domain and its priorities."""
+    doc = scored(str(pilot), "--compare-with", str(LIB / "cities_long.csv"))
+    (entry,) = doc["peers"]["cities"]
+    r = run(str(pilot), "--compare-with", str(LIB / "cities_long.csv"), "--lang", "en")  # piped: tab-separated
+    assert r.exit_code == 0, r.output
+    lines = r.stdout.splitlines()
+    assert lines[0] == f"# Pilot (2024) among 3 peers ({LIB / 'cities_long.csv'})"
+    assert lines[1] == "# Years differ: Pilot in 2024 is compared with the peers in 2023 (their latest year up to 2024)."
+    head = lines[2].split("\t")
+    assert head[:6] == ["rank", "city", "year", "score", "rating", "coverage"]
+    rows = [x.split("\t") for x in lines[3:lines.index("")]]
+    assert [(c[1], c[2]) for c in rows].count(("Pilot", "2024")) == 1 and len(rows) == 4
+    assert {c[2] for c in rows if c[1] != "Pilot"} == {"2023"}
+    pilot_row = next(c for c in rows if c[1] == "Pilot")
+    assert int(pilot_row[0]) == entry["overall"]["rank"]
+    assert [int(c[0]) for c in rows] == sorted(int(c[0]) for c in rows)
+    scores = {c[1]: float(c[3]) for c in rows}
+    assert all((float(c[3]) < scores["Pilot"]) == (int(c[0]) > int(pilot_row[0])) for c in rows if c[1] != "Pilot")
+    text = r.stdout
+    o = entry["overall"]
+    assert f"# Overall: rank {o['rank']} of {o['of']}, score {o['score']:.2f}; best peer {o['best']:.2f} " \
+           f"({o['best_city']})" in text
+    domain_lines = [x.split("\t") for x in lines if x.startswith(("Economy\t", "Environment\t"))]
+    assert [(d[0], d[2]) for d in domain_lines] == \
+        [("Economy", f"{entry['domains']['economy']['rank']}/{entry['domains']['economy']['of']}"),
+         ("Environment", f"{entry['domains']['environment']['rank']}/{entry['domains']['environment']['of']}")]
+    first = doc["gaps"][0]["priorities"][0]
+    name = doc["indicators"][first]["name"]["en"]
+    (prio,) = [x.split("\t") for x in lines if x.startswith("1\t" + name)]
+    assert prio[-1] == f"{doc['gaps'][0]['indicators'][first]['points']:.2f}"
+    assert "# Pilot over the years: 2022 " in text
+
+
+def test_markdown_summary_has_the_standing(pilot: Path) -> None:
+    doc = scored(str(pilot), "--compare-with", str(LIB / "cities.csv"))
+    entry = doc["peers"]["cities"][0]
+    md = run(str(pilot), "--compare-with", str(LIB / "cities.csv"), "--format", "markdown", "--lang", "zh").stdout
+    assert "同行数据没有年份：比较的是 Pilot 2024 年的得分与同行数据中的得分。" in md
+    row = next(x for x in md.splitlines() if "**Pilot**" in x)
+    assert row.startswith(f"| {entry['overall']['rank']} | **Pilot** | 2024 |")
+    assert f"## Pilot（2024 年）与 5 个同行城市对比（{LIB / 'cities.csv'}）" in md
+    assert "### 各领域" in md and "### 优先改进：对综合得分提升最大的指标" in md
+    assert "\\+" not in md.split("### 各领域")[1]  # numbers are not escaped as text
+
+
+def test_saved_peer_results_show_the_city_with_its_rank_among_them(tmp_path: Path) -> None:
+    saved = tmp_path / "peers.json"
+    assert run(str(LIB / "cities.csv"), "-o", str(saved)).exit_code == 0
+    r = run(str(LIB / "one_city.csv"), "--compare-with", str(saved), "--lang", "en")
+    rows = [x.split("\t") for x in r.stdout.splitlines()[1:] if x and not x.startswith("#")]
+    assert rows[1][:2] == ["2", "Aston"]  # header, then the one row: rank 2 of 5 among the saved peers
+    assert "# Overall: rank 2 of 5" in r.stdout

@@ -2,13 +2,14 @@
 
 Every finding — a YAML syntax error, an unknown key, a cell that is not a number — is a
 :class:`Diagnostic` with a stable rule code (``S101``), a severity, a location a person can find
-(``file:line:col`` or ``file › sheet!D12``), a bilingual message and an optional bilingual hint.
+(``file:line:col`` or ``file:sheet!D12``, :func:`location_text`), a bilingual message and an optional bilingual hint.
 Findings are collected, never raised one at a time, so a user sees every problem in one run.
 """
 
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from enum import Enum
@@ -226,16 +227,41 @@ class Location:
     cell: str | None = None  # spreadsheet reference like "D12"
 
     def __str__(self) -> str:
-        if self.file is None:
-            return "<input>"
-        if self.sheet is not None or self.cell is not None:
-            where = (f"{self.sheet}!{self.cell}" if self.cell else self.sheet) if self.sheet else (self.cell or "")
-            return f"{self.file} › {where}" if where else self.file
-        if self.line is None:
-            return self.file
-        if self.col is None:
-            return f"{self.file}:{self.line}"
-        return f"{self.file}:{self.line}:{self.col}"
+        return location_text(self)
+
+
+def sheet_reference(sheet: str | None, cell: str | None) -> str:
+    """``Sheet1!D12`` as Excel writes it in a formula (and accepts in Go To and the Name Box): a
+    sheet name other than letters, digits, ``_`` and ``.`` — or one starting with a digit — in
+    single quotes (``'Sheet 1'!D12``, a quote doubled); ``Sheet1`` or ``D12`` alone when the other
+    is unknown."""
+    if sheet is None:
+        return cell or ""
+    if not _PLAIN_SHEET.fullmatch(sheet):
+        sheet = "'" + sheet.replace("'", "''") + "'"
+    return f"{sheet}!{cell}" if cell else sheet
+
+
+def position_text(loc: Location) -> str:
+    """Where in the file: ``8:16``, ``8``, ``Sheet1!D12``, or ``""`` for the whole file."""
+    if loc.sheet is not None or loc.cell is not None:
+        return sheet_reference(loc.sheet, loc.cell)
+    if loc.line is None:
+        return ""
+    return f"{loc.line}:{loc.col}" if loc.col is not None else f"{loc.line}"
+
+
+def location_text(loc: Location) -> str:
+    """A location on one line: ``path:line:col`` (what compilers, ruff and mypy print; editors make
+    it a link), ``path:line``, ``path:sheet!cell`` for a workbook (a sheet name never holds a
+    ``:``), ``path`` for the whole file, ``<input>`` when there is no file."""
+    if loc.file is None:
+        return "<input>"
+    where = position_text(loc)
+    return f"{loc.file}:{where}" if where else loc.file
+
+
+_PLAIN_SHEET = re.compile(r"[^\W\d]\w*(?:\.\w+)*")
 
 
 @dataclass(frozen=True)

@@ -134,3 +134,24 @@ def test_template_marks_bidi_in_library_names(tmp_path: Path) -> None:
             texts = out.read_text(encoding="utf-8-sig").splitlines()
         joined = "\n".join(texts)
         assert RLO not in joined and "Park[U+202E] area" in joined and "A[U+202E]B" in joined, ext
+
+
+def test_check_marks_bidi_and_neutralises_formulas(hostile: Path, tmp_path: Path) -> None:
+    """`citystd check`: its piped table and its JSON go through citystd.textsafe like the other commands."""
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    text = (FIXTURES / "framework.yaml").read_text(encoding="utf-8")
+    text = text.replace("{zh: 经济, en: Economy}", f"{{zh: 经济, en: \"=Eco{RLO}nomy\"}}")
+    assert f"=Eco{RLO}nomy" in text
+    (lib / "framework.yaml").write_text(text, encoding="utf-8")
+    base = ["check", str(hostile), "--library", str(lib), "-f", "demo", "--lang", "en"]
+    r = runner.invoke(app, base)  # CliRunner's stdout is not a terminal: the tab-separated table
+    assert r.exit_code == 0, r.output
+    assert RLO not in r.stdout and RLO not in r.stderr
+    rows = [line.split("\t") for line in r.stdout.splitlines() if "\t" in line]
+    assert ["'=Eco[U+202E]nomy", "1", "1", "0", "0", "100%"] in rows
+    assert "fewest 2 (Car[U+202E]worr)" in r.stdout and "of Car[U+202E]worr;" in r.stderr
+    r = runner.invoke(app, [*base, "--format", "json"])
+    assert r.exit_code == 0 and RLO not in r.stdout and "\\u202e" in r.stdout
+    doc = json.loads(r.stdout)
+    assert f"=Eco{RLO}nomy" in json.dumps(doc, ensure_ascii=False)

@@ -198,7 +198,7 @@ def test_docs_show_the_real_outputs(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     refused = runner.invoke(app, ["compare", "a.json", "minmax.json"])
     assert refused.exit_code == 1
     assert [line.rstrip() for line in refused.stderr.splitlines()] == \
-        re.search(r"```text\n(minmax\.json\n.*?)```", text, flags=re.S).group(1).rstrip().splitlines()
+        re.search(r"```text\n(minmax\.json: .*?)```", text, flags=re.S).group(1).rstrip().splitlines()
     assert runner.invoke(app, ["score", "tests/fixtures/score/cities_long.csv", *args[1:], "-o", "b.json"]).exit_code == 0
     table = runner.invoke(app, ["compare", "a.json", "b.json"]).stdout
     assert table == re.search(r"```text\n(# A: a\.json.*?)```", text, flags=re.S).group(1)

@@ -27,8 +27,46 @@ def test_clean_library_exits_0(base_library: Path) -> None:
 def test_problems_exit_1_with_file_line_col(base_library: Path, cases: Path) -> None:
     r = run(str(base_library), str(cases / "S106_invalid_direction.yaml"))
     assert r.exit_code == 1
-    assert "S106_invalid_direction.yaml" in r.stderr
-    assert "8:16" in r.stderr and "S106" in r.stderr and "did you mean 'lower'?" in r.stderr
+    lines = r.stderr.splitlines()
+    # one line per finding, as compilers print them, the hint indented on the next line
+    at = "S106_invalid_direction.yaml:8:16: S106 indicators.0.direction: Input should be"
+    (k,) = [k for k, line in enumerate(lines) if at in line and line.endswith("(got 'lowr')")]
+    assert lines[k + 1] == "    hint: did you mean 'lower'?"
+    assert lines[-1] == "1 error, 0 warnings in 1 file (2 checked)"
+
+
+def test_warnings_say_so_and_grouped_format_stays(base_library: Path, cases: Path) -> None:
+    path = cases / "W602_source_no_clause.yaml"
+    r = run(str(base_library), str(path))
+    (line,) = [x for x in r.stderr.splitlines() if ": W602 " in x]
+    assert "W602_source_no_clause.yaml:10:9: W602 indicator 'literacy'" in line
+    assert line.endswith(" (warning)") and r.exit_code == 0
+    zh = run(str(base_library), str(path), "--lang", "zh")
+    assert any(x.endswith("（警告）") for x in zh.stderr.splitlines())
+    grouped = run(str(base_library), str(cases / "S106_invalid_direction.yaml"), "--format", "grouped")
+    assert grouped.exit_code == 1
+    assert any(x.endswith("S106_invalid_direction.yaml") for x in grouped.stderr.splitlines())
+    assert any(x.split()[:3] == ["8:16", "error", "S106"] for x in grouped.stderr.splitlines())
+
+
+def test_old_dash_f_for_the_format_still_works_with_a_warning(base_library: Path, cases: Path) -> None:
+    """-f is --framework in every command; validate's old -f FORMAT warns and works (it cannot mean
+    a framework there), any other value is a usage error that says why."""
+    r = run("-f", "json", str(base_library), str(cases / "T504_version.yaml"))
+    assert r.exit_code == 1 and json.loads(r.stdout)["errors"] == 1
+    assert "-f json is deprecated" in r.stderr and "--format json" in r.stderr
+    r = run("-f", "core", str(base_library))
+    assert r.exit_code == 2 and "-f is --framework" in r.stderr
+    r = run("-f", "json", "--format", "sarif", str(base_library))
+    assert r.exit_code == 2 and "give the format once" in r.stderr
+    assert "-f," not in run("--help").stdout
+
+
+def test_dash_f_with_a_format_elsewhere_says_it_is_the_framework(tmp_path: Path) -> None:
+    data = Path(__file__).resolve().parents[1] / "fixtures" / "score" / "cities.csv"
+    r = runner.invoke(app, ["check", str(data), "-f", "json"])
+    assert r.exit_code == 2 and "unknown framework 'json'" in r.stderr
+    assert "-f is --framework in every command; for the output format use --format json" in r.stderr
 
 
 def test_usage_errors_exit_2(tmp_path: Path) -> None:

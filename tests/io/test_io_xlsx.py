@@ -44,7 +44,7 @@ def test_reads_a_chinese_sheet_with_exact_cells(write_xlsx, vocab) -> None:
     assert sorted(by_code) == ["D705", "D706"]
     bad = by_code["D705"]
     assert bad.location == Location(file="data.xlsx", sheet="数据", cell="D12")
-    assert str(bad.location) == "data.xlsx › 数据!D12"
+    assert str(bad.location) == "data.xlsx:数据!D12"
     assert bad.message.en == "value '12,3x' in column \"PM2.5\" is not a number (city 重庆, year 2019)"
     assert bad.message.zh == "\"PM2.5\" 列的值 '12,3x' 不是数字（城市 重庆，2019 年）"
     assert bad.hint is not None
@@ -75,7 +75,7 @@ def test_title_rows_and_offset_table(write_xlsx, vocab) -> None:
     data = read_city_data(path, vocab, display="t.xlsx")
     assert data.source.header_row == 3
     assert data.values.loc[("北京", pd_na()), "pm25"] == 35.0
-    assert [str(d.location) for d in data.diagnostics] == ["t.xlsx › Sheet1!C6"]
+    assert [str(d.location) for d in data.diagnostics] == ["t.xlsx:Sheet1!C6"]
     assert data.locate("上海", None, "pop").cell == "D6"
 
 

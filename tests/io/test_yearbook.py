@@ -167,4 +167,4 @@ def test_the_same_layout_in_a_workbook(tmp_path: Path, vocab) -> None:
     assert d.values.loc[("石家庄市", 2023), "population_districts"] == 5_780_000
     assert d.locate("石家庄市", 2023, "population_districts") == Location("2-1.xlsx", sheet="Sheet9", cell="D11")
     assert d.columns["urbanization_rate_resident"].location == Location("2-1.xlsx", sheet="Sheet9", cell="E7")
-    assert str(Location("2-1.xlsx", sheet="Sheet9")) == "2-1.xlsx › Sheet9"  # never "Sheet9!None"
+    assert str(Location("2-1.xlsx", sheet="Sheet9")) == "2-1.xlsx:Sheet9"  # never "Sheet9!None"

@@ -206,6 +206,37 @@ def test_report_in_chromium(browser: Any, doc: dict[str, Any], tmp_path: Path) -
     page.context.close()
 
 
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_summary_fits_and_names_stay_whole(browser: Any, panel: dict[str, Any], tmp_path: Path, lang: str) -> None:
+    """At 1280 pixels the summary table of the 13 action-plan domains fits its card without a
+    scroll bar (its domain headers wrap between words), no city name wraps in any table, and the
+    Method section is sentences, not parameter lists."""
+    b = need(browser)
+    v = visit(b, write(tmp_path, f"report-{lang}.html", html.render(panel, lang)))
+    page = v.page
+    fit = page.evaluate("""() => { const t = document.querySelector('table.summary');
+        return [t.scrollWidth, t.closest('.tablewrap').clientWidth]; }""")
+    assert fit[0] <= fit[1], f"the summary table is {fit[0]} px wide in a {fit[1]} px card"
+    wrapped = page.evaluate("""() => Array.from(document.querySelectorAll('td.city'), c => {
+        const lh = parseFloat(getComputedStyle(c).lineHeight); return [c.textContent, c.getBoundingClientRect().height > 1.5 * lh];
+      }).filter(x => x[1]).map(x => x[0])""")
+    assert wrapped == [] and page.locator("table.summary td.city").count() == len({r["city"] for r in panel["results"]})
+    method = page.locator("#method table.pipeline").inner_text()
+    assert "=—" not in method and "effective=[" not in method and "=[" not in method
+    sentence = "Each indicator is scored between its goalposts" if lang == "en" else "按目标值区间计分"
+    assert sentence in method
+    # scrolled sideways on a narrow screen, the city column stays in view
+    narrow = visit(b, write(tmp_path, f"narrow-{lang}.html", html.render(panel, lang)), width=420)
+    wrap = narrow.page.locator("table.summary").locator("xpath=..")
+    assert wrap.evaluate("w => w.scrollWidth - w.clientWidth") > 200
+    wrap.evaluate("w => { w.scrollLeft = w.scrollWidth; }")
+    left = narrow.page.evaluate("""() => { const c = document.querySelector('table.summary td.city');
+        return c.getBoundingClientRect().left - c.closest('.tablewrap').getBoundingClientRect().left; }""")
+    assert abs(left) < 2, left
+    v.assert_clean()
+    narrow.assert_clean()
+
+
 def test_city_page_in_chromium(browser: Any, panel: dict[str, Any], tmp_path: Path) -> None:
     b = need(browser)
     city = panel["results"][-1]["city"]
@@ -259,6 +290,9 @@ def doc_screenshots(out: Path) -> list[Path]:
         ("report-en", "details.city", "html-profile-en.png", None),
         ("city-zh", None, "html-city-zh.png", (1280, 1200)),
         ("city-en", "#indicators", "html-city-indicators-en.png", (1280, 900)),
+        ("report-en", "table.summary", "html-summary-en.png", (1280, 900)),
+        ("report-en", "#method table.pipeline", "html-method-en.png", (1280, 900)),
+        ("report-zh", "#method table.pipeline", "html-method-zh.png", (1280, 900)),
     ]
     written = []
     with sync_playwright() as p:

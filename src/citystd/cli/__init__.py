@@ -12,9 +12,11 @@ from citystd import __version__
 from citystd.cli import audit, browse, compare, importer, report, schema, score, validate
 from citystd.cli import check as check_cli
 from citystd.cli import template as template_cli
+from citystd.cli.usage import CitystdGroup
 
 app = typer.Typer(
     name="citystd",
+    cls=CitystdGroup,
     help="City indicator standards made executable — validate indicator libraries, browse them, "
     "and score cities. / 城市指标标准工具：校验、浏览指标库并为城市评分。",
     no_args_is_help=True,

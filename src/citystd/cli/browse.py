@@ -113,7 +113,7 @@ def _frameworks_using(lib: Any) -> dict[str, list[str]]:
 @handles_errors
 def indicators_list(
     domain: str = typer.Option(None, "--domain", "-d", help="Only this domain (id)."),
-    framework: str = typer.Option(None, "--framework", help="Only indicators of this framework (id)."),
+    framework: str = typer.Option(None, "--framework", "-f", help="Only indicators of this framework (id)."),
     search: str = typer.Option(None, "--search", "-s", help="Text to find in ids, names and definitions."),
     library: list[Path] = typer.Option(None, "--library", help=LIBRARY_HELP),
     fmt: str = typer.Option("table", "--format", help=FORMAT_HELP),

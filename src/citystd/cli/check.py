@@ -20,7 +20,7 @@ from citystd.cli.common import (
     year_option,
 )
 
-FORMATS = ("human", "json", "github")
+FORMATS = ("human", "grouped", "json", "github")
 SHOWN_MISSING = 20  # indicators that cannot be computed, listed by the human format
 
 
@@ -30,7 +30,9 @@ def check_command(
     framework: str = typer.Option(None, "--framework", "-f",
                                   help="Built-in framework id (default: action-plan) or a framework YAML file."),
     library: list[Path] = typer.Option(None, "--library", help="Use this library instead of the built-in one."),
-    fmt: str = typer.Option("human", "--format", help="human | json | github"),
+    fmt: str = typer.Option("human", "--format", metavar="FORMAT",
+                            help="human (findings one per line: path:sheet!cell: CODE message) | grouped (by file) "
+                                 "| json | github"),
     jump_factor: float = typer.Option(3.0, "--jump-factor",
                                       help="Flag a value that changes by this factor or more from the previous "
                                       "year (ratio-scale variables only); 0 turns the check off."),
@@ -49,7 +51,7 @@ def check_command(
     """
     from citystd.assessment.checking import check_file
     from citystd.cli.common import parse_columns, stderr_console, usage_error
-    from citystd.cli.formats import print_human, summary, to_github
+    from citystd.cli.formats import print_grouped, print_human, summary, to_github
     from citystd.library.select import load_framework
 
     lang = resolve_lang(lang)
@@ -67,18 +69,23 @@ def check_command(
     report = check_file(list(data), lib, fw, jump_factor=jump_factor or None, sheet=sheet, layout=layout,
                         id_column=id_column, year=year, choose=choose, prefer=list(prefer or []))
     err = stderr_console()
+    from citystd.io.inputs import expand
+
+    files = len(expand(list(data)))  # the data files read: those found in folders too
     if fmt == "json":
         import json
 
-        typer.echo(json.dumps(report.to_dict(lang), ensure_ascii=False, indent=2))
+        from citystd.textsafe import escape_bidi_json_text
+
+        typer.echo(escape_bidi_json_text(json.dumps(report.to_dict(lang), ensure_ascii=False, indent=2)))
     elif fmt == "github":
         out = to_github(report.diagnostics, lang)
         if out:
             typer.echo(out)
-        err.print(summary(report.diagnostics, 1, lang))
+        err.print(summary(report.diagnostics, files, lang))
     else:
         print_completeness(report, lang)
-        print_human(report.diagnostics, lang, err, files=1)
+        (print_human if fmt == "human" else print_grouped)(report.diagnostics, lang, err, files=files)
     raise typer.Exit(EXIT_FAIL if report.errors else EXIT_OK)
 
 
@@ -89,6 +96,7 @@ def print_completeness(report: Any, lang: str) -> None:
 
     from citystd.assessment.checking import fraction
     from citystd.cli.common import stdout_console
+    from citystd.textsafe import mark_bidi, tsv_cell
 
     zh = lang == "zh"
     out = stdout_console()
@@ -106,18 +114,19 @@ def print_completeness(report: Any, lang: str) -> None:
     rows = []
     for d in [*report.domains, report.overall]:
         name = d.name["zh" if zh else "en"] if d is not report.overall else ("合计" if zh else "total")
-        rows.append([name, str(len(d.indicators)), str(d.complete), str(d.partial), str(d.none), fraction(d.share)])
+        rows.append([mark_bidi(name), str(len(d.indicators)), str(d.complete), str(d.partial), str(d.none),
+                     fraction(d.share)])
     if is_tty():
-        table = Table(title=escape(title), header_style="bold")
+        table = Table(title=escape(mark_bidi(title)), header_style="bold")
         for k, h in enumerate(heads):
             table.add_column(h, justify="left" if k == 0 else "right")
         for k, row in enumerate(rows):
             table.add_row(*(escape(c) for c in row), style="bold" if k == len(rows) - 1 else None)
         out.print(table)
-    else:  # piped: tab-separated lines, like the other commands' tables
-        typer.echo(title)
+    else:  # piped: tab-separated lines, each cell neutralised like the other commands' tables
+        typer.echo(tsv_cell(title))
         for row in [heads, *rows]:
-            typer.echo("\t".join(row))
+            typer.echo("\t".join(tsv_cell(c) for c in row))
     none = [i for i in report.indicators if i.status == "none"]
     if none:
         out.print()
@@ -128,7 +137,7 @@ def print_completeness(report: Any, lang: str) -> None:
             if ind.missing_columns:
                 listed = ", ".join(_with_source(c, report.sources.get(c, []), zh) for c in ind.missing_columns)
                 why = f" — 缺少：{listed}" if zh else f" — the data has no {listed}"
-            out.print(f"  {escape(ind.id)}  {escape(ind.name['zh' if zh else 'en'])}{escape(why)}")
+            out.print(f"  {escape(ind.id)}  {escape(mark_bidi(ind.name['zh' if zh else 'en']))}{escape(mark_bidi(why))}")
         if len(none) > SHOWN_MISSING:
             rest = len(none) - SHOWN_MISSING
             out.print(f"  ……另有 {rest} 个（--format json 列出全部）" if zh else
@@ -147,6 +156,7 @@ def print_per_city(report: Any, lang: str) -> None:
     from rich.markup import escape
 
     from citystd.cli.common import stdout_console
+    from citystd.textsafe import mark_bidi
 
     latest: dict[str, Any] = {}  # each city in its latest year
     for c in report.per_city:
@@ -163,9 +173,9 @@ def print_per_city(report: Any, lang: str) -> None:
     of = low.of
     out.print()
     if zh:
-        out.print(escape(f"各城市最近一年可计算的指标（共 {of} 个）：最少 {low.computable}（{low.city}），中位数 {mid.computable}，"
-                         f"最多 {high.computable}（{high.city}）；--format json 逐城市列出"))
+        out.print(escape(mark_bidi(f"各城市最近一年可计算的指标（共 {of} 个）：最少 {low.computable}（{low.city}），中位数 {mid.computable}，"
+                         f"最多 {high.computable}（{high.city}）；--format json 逐城市列出")))
     else:
-        out.print(escape(f"Indicators computable per city in its latest year (of {of}): fewest {low.computable} ({low.city}), "
+        out.print(escape(mark_bidi(f"Indicators computable per city in its latest year (of {of}): fewest {low.computable} ({low.city}), "
                          f"median {mid.computable}, most {high.computable} ({high.city}); --format json lists "
-                         "every city"))
+                         "every city")))

@@ -71,8 +71,11 @@ def stdout_console() -> Any:
 
 
 def usage_error(en: str, zh: str, lang: str | None = None) -> None:
-    msg = zh if (lang or default_lang()) == "zh" else en
-    stderr_console().print(f"[bold red]error:[/] {msg}", markup=True)
+    from rich.markup import escape
+
+    zh_chosen = (lang or default_lang()) == "zh"
+    label = "错误：" if zh_chosen else "error: "
+    stderr_console().print(f"[bold red]{label}[/]{escape(zh if zh_chosen else en)}", markup=True)
     raise typer.Exit(EXIT_ERROR)
 
 
@@ -146,7 +149,8 @@ def environment_error(exc: OSError, lang: str) -> None:
         en, zh = f"{exc.filename}: {reason}", f"{exc.filename}：{reason}"
     else:
         en, zh = reason, reason
-    stderr_console().print(f"[bold red]error:[/] {escape(zh if lang == 'zh' else en)}", markup=True)
+    label = "错误：" if lang == "zh" else "error: "
+    stderr_console().print(f"[bold red]{label}[/]{escape(zh if lang == 'zh' else en)}", markup=True)
     raise typer.Exit(EXIT_ERROR) from None
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from citystd.cli.common import handles_errors, lang_option, resolve_lang
+from citystd.cli.output import columns_option
 
 FORMATS = ("table", "json", "markdown")
 
@@ -18,6 +19,7 @@ def compare_command(
     force: bool = typer.Option(False, "--force", help="Compare even when the frameworks or pipelines differ."),
     fmt: str = typer.Option(None, "--format", help="table | json | markdown (default: from -o, else table)."),
     output: Path = typer.Option(None, "--output", "-o", help="Write the comparison to this file (.json, .md, .txt)."),
+    columns: list[str] = columns_option(),
     lang: str | None = lang_option(),
 ) -> None:
     """Compare two results: score and rank change per city (and year) and per node.
@@ -49,6 +51,9 @@ def compare_command(
     if warn_a or warn_b:
         print_human([*warn_a, *warn_b], lang, err, with_summary=False)
     cmp = C.compare(doc_a, doc_b, name_a=str(a), name_b=str(b))
+    from citystd.cli.output import check_columns
+
+    chosen = check_columns(columns, fmt, cmp["node_names"], lang)
     if not cmp["comparable"]:
         what = C.what_differs(cmp["differences"])
         detail = "; ".join(C.describe(cmp["differences"], "en"))
@@ -67,9 +72,9 @@ def compare_command(
         text = escape_bidi_json_text(json.dumps(cmp, ensure_ascii=False, indent=1)) + "\n"
     else:
         cmp = mark_bidi_in(cmp)  # names for people: bidirectional controls shown as [U+202E]
-        text = C.to_markdown(cmp, lang) if fmt == "markdown" else C.to_text(cmp, lang)
-    if (output is None or is_stdout(output)) and fmt == "table" and err.is_terminal and _stdout_is_tty():
-        _print_rich(cmp, lang)
+        text = C.to_markdown(cmp, lang) if fmt == "markdown" else C.to_text(cmp, lang, chosen)
+    if (output is None or is_stdout(output)) and fmt == "table" and _stdout_is_tty():
+        _print_rich(cmp, lang, chosen)
     else:
         deliver(output, [text.encode("utf-8")], lang)
 
@@ -80,28 +85,31 @@ def _stdout_is_tty() -> bool:
     return is_tty()
 
 
-def _print_rich(cmp: dict, lang: str) -> None:
+def _print_rich(cmp: dict, lang: str, nodes: list[str] | None = None) -> None:
+    """The comparison on a terminal: its header lines, then the table fitted to the width
+    (:mod:`citystd.cli.table`: the Δ columns of the domains that do not fit are named below),
+    gains green and losses red."""
     from rich.markup import escape
-    from rich.table import Table
 
     from citystd.cli.common import stdout_console
+    from citystd.cli.table import Column, draw
     from citystd.report import compare as C
 
     console = stdout_console()
-    head = C.header_lines(cmp, lang)
-    for line in head:
+    for line in C.header_lines(cmp, lang):
         style = "bold yellow" if line.startswith("⚠") else ("yellow" if line.startswith("  ") else "dim")
-        console.print(f"[{style}]{escape(line)}[/]")
-    heads, rows = C.columns(cmp, lang)
-    table = Table(header_style="bold")
-    for k, h in enumerate(heads):
-        table.add_column(escape(h), justify="left" if k == 0 else "right")
-    for r in rows:
-        cells = [escape(c) for c in r]
-        for k, c in enumerate(r):
-            if k and (c.startswith("+") or c.startswith("-")) and c not in ("+0.00", "-0.00"):
-                cells[k] = f"[{'green' if c.startswith('+') else 'red'}]{escape(c)}[/]"
-        table.add_row(*cells)
-    console.print(table)
+        console.print(f"[{style}]{escape(line)}[/]", soft_wrap=False)
+    heads, rows = C.columns(cmp, lang, nodes)
+    ids = cmp["top_nodes"] if nodes is None else nodes
+    n = len(heads) - len(ids)
+    keys = [Column(h, "left" if k == 0 else "right") for k, h in enumerate(heads[:n])]
+    optional = [Column(h, key=nid) for h, nid in zip(heads[n:], ids, strict=True)]
+
+    def markup(k: int, text: str) -> str | None:
+        if k and text[:1] in "+-" and len(text) > 1 and text[1].isdigit():
+            return f"[{'green' if text.startswith('+') else 'red'}]{escape(text)}[/]"
+        return None
+
+    draw(console, keys, optional, rows, lang=lang, chosen=nodes is not None, markup=markup)
     for line in C.only_lines(cmp, lang):
-        console.print(escape(line))
+        console.print(escape(line), soft_wrap=False)

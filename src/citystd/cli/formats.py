@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from citystd import __version__
-from citystd.diagnostics import RULES, Diagnostic, Severity, count
+from citystd.diagnostics import RULES, Diagnostic, Severity, count, location_text, position_text
 from citystd.textsafe import escape_bidi_json_text, mark_bidi
 
-FORMATS = ("human", "json", "github", "sarif")
+FORMATS = ("human", "grouped", "json", "github", "sarif")
 
 
 def summary(diags: Sequence[Diagnostic], files: int, lang: str) -> str:
@@ -28,10 +28,39 @@ def summary(diags: Sequence[Diagnostic], files: int, lang: str) -> str:
 
 def print_human(diags: Sequence[Diagnostic], lang: str, console: Any, *, files: int = 0,
                 with_summary: bool = True) -> None:
-    """Group findings by file: ``line:col  severity  CODE  message  [rule.name]`` and a hint line.
+    """One line per finding, as compilers and linters print them, and the hint indented below::
 
-    Bidirectional control characters in names are shown as ``[U+202E]`` (:mod:`citystd.textsafe`).
+        indicators/core.yaml:8:16: S106 indicators.0.direction: Input should be … (got 'lowr')
+            hint: did you mean 'lower'?
+        data.xlsx:数据!F11: D716 no value for "green loans" of 示范市 in 2020 (warning)
+
+    The location is :func:`citystd.diagnostics.location_text` (``path:line:col``, ``path:line``,
+    ``path:sheet!cell`` or ``path``); terminals and editors make ``path:line:col`` a link. A
+    warning says so at the end of its line; on a terminal the code is red (error) or yellow
+    (warning). Bidirectional control characters are shown as ``[U+202E]`` (:mod:`citystd.textsafe`).
     """
+    from rich.markup import escape as rich_escape
+
+    def escape(text: str) -> str:
+        return rich_escape(mark_bidi(text))
+
+    warning = "（警告）" if lang == "zh" else " (warning)"
+    label = "提示：" if lang == "zh" else "hint: "
+    for d in diags:
+        colour = "red" if d.level is Severity.ERROR else "yellow"
+        tail = f"[yellow]{warning}[/]" if d.level is Severity.WARNING else ""
+        console.print(f"[bold]{escape(location_text(d.location))}:[/] [{colour}]{d.code}[/] "
+                      f"{escape(d.message.get(lang))}{tail}")
+        if d.hint:
+            console.print(f"    [cyan]{label}[/]{escape(d.hint.get(lang))}")
+    if with_summary:
+        console.print(summary(diags, files, lang))
+
+
+def print_grouped(diags: Sequence[Diagnostic], lang: str, console: Any, *, files: int = 0,
+                  with_summary: bool = True) -> None:
+    """``--format grouped``: the file once, then ``line:col  severity  CODE  message  [rule.name]``
+    per finding and a hint line."""
     from rich.markup import escape as rich_escape
 
     def escape(text: str) -> str:
@@ -43,12 +72,7 @@ def print_human(diags: Sequence[Diagnostic], lang: str, console: Any, *, files: 
         if loc.file != current:
             current = loc.file
             console.print(f"[bold underline]{escape(loc.file or '<input>')}[/]")
-        if loc.sheet is not None or loc.cell is not None:
-            where = (f"{loc.sheet}!{loc.cell}" if loc.cell else loc.sheet) if loc.sheet else (loc.cell or "")
-        elif loc.line is not None:
-            where = f"{loc.line}:{loc.col}" if loc.col is not None else f"{loc.line}"
-        else:
-            where = "-"
+        where = position_text(loc) or "-"
         colour = "red" if d.level is Severity.ERROR else "yellow"
         level = {"error": "错误", "warning": "警告"}[d.level.value] if lang == "zh" else d.level.value
         console.print(f"  [dim]{escape(where):>8}[/]  [{colour}]{level:<7}[/] [bold]{d.code}[/]  "

@@ -10,7 +10,7 @@ from pathlib import Path
 import typer
 
 from citystd.cli.common import handles_errors, lang_option, resolve_lang
-from citystd.cli.output import check_city, emit, pick_format
+from citystd.cli.output import check_city, check_columns, columns_option, emit, pick_format
 
 
 @handles_errors
@@ -22,6 +22,7 @@ def report_command(
     fmt: str = typer.Option(None, "--format",
                             help="table | json | csv | xlsx | html | markdown | parquet (default: from -o, else table)."),
     city: str = typer.Option(None, "--city", help="A one-city profile instead of the comparison of all cities."),
+    columns: list[str] = columns_option(),
     lang: str | None = lang_option(),
 ) -> None:
     """Render saved results as a report (Excel, HTML, Markdown, table, JSON, CSV, Parquet) without scoring again.
@@ -32,7 +33,7 @@ def report_command(
     from citystd.cli.formats import print_human
     from citystd.io.outpath import check_output
     from citystd.report.load import load_results
-    from citystd.report.summary import cities
+    from citystd.report.summary import cities, node_names
 
     lang = resolve_lang(lang)
     fmt = pick_format(output, fmt, lang)
@@ -41,4 +42,5 @@ def report_command(
     if warnings:
         print_human(warnings, lang, stderr_console(), with_summary=False)
     check_city(cities(doc), city, lang)
-    emit(lambda: doc, fmt, lang, output=output, city=city)
+    chosen = check_columns(columns, fmt, node_names(doc), lang)
+    emit(lambda: doc, fmt, lang, output=output, city=city, columns=chosen)

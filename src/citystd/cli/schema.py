@@ -6,18 +6,23 @@ from pathlib import Path
 
 import typer
 
-from citystd.cli.common import handles_errors
+from citystd.cli.common import handles_errors, lang_option, resolve_lang
 
 
 @handles_errors
 def schema_command(
     output: Path = typer.Option(None, "--output", "-o", help="Write to this file instead of stdout."),
+    lang: str | None = lang_option(),
 ) -> None:
-    """Print the JSON Schema (draft-07) of citystd library files, generated from the models."""
-    from citystd.cli.common import default_lang
+    """Print the JSON Schema (draft-07) of citystd library files, generated from the models.
+
+    --lang is the language of the messages (the schema's descriptions are in English, the
+    language of the keys). Exit codes: 0 written, 2 usage or output error.
+    """
     from citystd.cli.output import deliver
     from citystd.io.outpath import check_output
     from citystd.library.schema import schema_text
 
+    lang = resolve_lang(lang)
     check_output(output)
-    deliver(output, [schema_text().encode("utf-8")], default_lang())
+    deliver(output, [schema_text().encode("utf-8")], lang)

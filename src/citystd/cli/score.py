@@ -21,6 +21,7 @@ from citystd.cli.common import (
     resolve_lang,
     year_option,
 )
+from citystd.cli.output import columns_option
 
 
 @handles_errors
@@ -49,6 +50,7 @@ def score_command(
                                "each rank with its 5–95 % interval."),
     force: bool = typer.Option(False, "--force", help="Use an --audit made for other data or another framework "
                                "(a warning instead of an error)."),
+    columns: list[str] = columns_option(),
     lang: str | None = lang_option(),
 ) -> None:
     """Score cities: derive indicators, check, impute, treat, normalise, weight, aggregate, rank, rate.
@@ -59,7 +61,7 @@ def score_command(
     from citystd.assessment.scoring import score_file
     from citystd.cli.common import parse_columns, stderr_console, usage_error
     from citystd.cli.formats import print_human
-    from citystd.cli.output import check_city, emit, pick_format
+    from citystd.cli.output import check_city, check_columns, emit, framework_nodes, pick_format
     from citystd.diagnostics import Severity
     from citystd.io.inputs import expand
     from citystd.io.outpath import check_output, is_stdout
@@ -79,8 +81,10 @@ def score_command(
     with _progress(err, lang) as report:
         report("library")
         lib, fw = load_framework(framework, list(library) if library else None)
+        chosen = check_columns(columns, fmt, framework_nodes(fw), lang)
         # every file read — those found in a data folder too — is an input -o may not be
-        check_output(output, [*(i.path for i in expand(list(data))), compare_with, audit, *lib.paths])
+        inputs = expand(list(data))
+        check_output(output, [*(i.path for i in inputs), compare_with, audit, *lib.paths])
         choose = parse_columns(column, {**lib.variables, **lib.indicators}, lang)
         outcome = score_file(list(data), lib, fw, sets=list(sets or []), sheet=sheet, layout=layout,
                              id_column=id_column, year=year, choose=choose, prefer=list(prefer or []),
@@ -97,7 +101,7 @@ def score_command(
         outcome.diagnostics += found
     shown = [d for d in outcome.diagnostics if d.level is Severity.ERROR or d.code != "E809"]
     if shown:
-        print_human(shown, lang, err, files=len(data))
+        print_human(shown, lang, err, files=len(inputs))
     if outcome.results is None:
         msg = ("scoring stopped: fix the data errors above, or use --keep-going" if lang == "en"
                else "评分已停止：请修正上述数据错误，或使用 --keep-going")
@@ -113,7 +117,7 @@ def score_command(
         err.print(msg, style="bold red", markup=False, highlight=False)
         raise typer.Exit(EXIT_FAIL)
     emit(lambda: outcome.doc, fmt, lang, output=output, city=city, json_chunks=outcome.results.json_chunks,
-         results=outcome.results)
+         results=outcome.results, columns=chosen)
     raise typer.Exit(EXIT_FAIL if failed else EXIT_OK)
 
 

@@ -10,6 +10,9 @@ from citystd.library.load import Library
 from citystd.library.models import Framework
 
 DEFAULT_FRAMEWORK = "action-plan"
+#: values of --format in any command: given to -f (--framework), they are named as such
+OUTPUT_FORMATS = ("table", "json", "csv", "xlsx", "html", "markdown", "md", "parquet", "human", "grouped", "github",
+                  "sarif")
 
 
 def load_framework(framework: str | None, libraries: list[Path] | None = None) -> tuple[Library, Framework]:
@@ -47,8 +50,12 @@ def load_framework(framework: str | None, libraries: list[Path] | None = None) -
     fid = framework or DEFAULT_FRAMEWORK
     if fid not in lib.frameworks:
         known = ", ".join(sorted(lib.frameworks)) or "—"
+        hint = suggestion(fid, lib.frameworks)
+        if fid.lower() in OUTPUT_FORMATS:  # -f used to be --format in `validate`
+            hint = Msg(f"-f is --framework in every command; for the output format use --format {fid.lower()}",
+                       f"-f 在所有命令中都表示 --framework；输出格式请用 --format {fid.lower()}")
         raise error("U901", f"unknown framework '{fid}' (known: {known})", f"未知框架 '{fid}'（可用：{known}）",
-                    hint=suggestion(fid, lib.frameworks), exit_code=2)
+                    hint=hint, exit_code=2)
     return lib, lib.frameworks[fid]
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from citystd import __version__
 from citystd.report import labels as L
+from citystd.report import numbers as N
 from citystd.report import summary as S
 
 #: pipeline parameters that follow from the data, not from the rules (left out of the comparison)
@@ -198,21 +199,23 @@ def header_lines(cmp: dict[str, Any], lang: str) -> list[str]:
     return lines
 
 
-def columns(cmp: dict[str, Any], lang: str) -> tuple[list[str], list[list[str]]]:
-    """Headers and text rows: city, year(s), score A, B, change, rank A, B, change, top nodes' changes."""
+def columns(cmp: dict[str, Any], lang: str, nodes: list[str] | None = None) -> tuple[list[str], list[list[str]]]:
+    """Headers and text rows: city, year(s), score A, B, change, rank A, B, change, then the change
+    of each top node (or of the ``nodes`` given, by id)."""
+    shown = cmp["top_nodes"] if nodes is None else nodes
     t = lambda k: L.label(k, lang)  # noqa: E731
     years = any(r["year_a"] is not None or r["year_b"] is not None for r in cmp["results"])
     same_year = cmp["match"] == "city-year"
     delta = "Δ "
     heads = [t("city"), *([t("year")] if years and same_year else [f"{t('year')} A", f"{t('year')} B"] if years else []),
              f"{t('score')} A", f"{t('score')} B", t("change"), f"{t('rank')} A", f"{t('rank')} B", t("rank_change")]
-    heads += [delta + cmp["node_names"][n][lang] for n in cmp["top_nodes"]]
+    heads += [delta + cmp["node_names"][n][lang] for n in shown]
     rows = []
     for r in cmp["results"]:
         yrs = ([_s(r["year_b"])] if same_year else [_s(r["year_a"]), _s(r["year_b"])]) if years else []
         rows.append([r["city"], *yrs, S.fmt_number(r["score_a"]), S.fmt_number(r["score_b"]), _signed(r["change"]),
                      _s(r["rank_a"]), _s(r["rank_b"]), _signed_int(r["rank_change"]),
-                     *[_signed(r["nodes"][n]["change"], 1) for n in cmp["top_nodes"]]])
+                     *[_signed(r["nodes"][n]["change"], 1) for n in shown]])
     return heads, rows
 
 
@@ -221,7 +224,7 @@ def _s(v: Any) -> str:
 
 
 def _signed(v: float | None, digits: int = 2) -> str:
-    return "—" if v is None else f"{v:+.{digits}f}"
+    return N.signed(v, digits)
 
 
 def _signed_int(v: int | None) -> str:
@@ -239,12 +242,13 @@ def only_lines(cmp: dict[str, Any], lang: str) -> list[str]:
     return lines
 
 
-def to_text(cmp: dict[str, Any], lang: str) -> str:
+def to_text(cmp: dict[str, Any], lang: str, nodes: list[str] | None = None) -> str:
     """Tab-separated table with ``#`` lines of provenance and differences above it (cells
-    neutralised as in CSV: :func:`citystd.textsafe.tsv_cell`)."""
+    neutralised as in CSV: :func:`citystd.textsafe.tsv_cell`); the Δ columns of the top nodes or
+    of the ``nodes`` given."""
     from citystd.textsafe import tsv_cell
 
-    heads, rows = columns(cmp, lang)
+    heads, rows = columns(cmp, lang, nodes)
     lines = ["# " + x.replace("\n", " ") for x in header_lines(cmp, lang)]
     lines += ["\t".join(map(tsv_cell, heads)), *["\t".join(map(tsv_cell, r)) for r in rows]]
     lines += ["# " + x for x in only_lines(cmp, lang)]

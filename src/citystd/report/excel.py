@@ -231,7 +231,7 @@ class _Report(Styled):
                   *([self.rank_stat] * 3 if audited else [])]
         for r in rows:
             sh.append([r["rank"], r["city"], *([r["year"]] if years else []), r["score"], self.rating(r["rating"]),
-                       S.coverage_floor(r["coverage"]), *self.interval_cells(r, audited)], styles)
+                       S.coverage_value(r["coverage"]), *self.interval_cells(r, audited)], styles)
         rating_col = 4 if years else 3
         if rows:
             self.rating_rules(sh, sh.ref(first + 1, sh.nrows, rating_col, rating_col))
@@ -459,7 +459,7 @@ class _Report(Styled):
                              self.t("reason")])
             for d in dropped:
                 reason = d.get("reason")
-                sh.append([d.get("city"), d.get("year"), S.coverage_floor(d.get("coverage")),
+                sh.append([d.get("city"), d.get("year"), S.coverage_value(d.get("coverage")),
                            self.name(reason) if isinstance(reason, dict) else reason],
                           [self.text, self.int, self.share, self.wrap])
         records = doc.get("records") or []
@@ -499,7 +499,7 @@ class _Report(Styled):
                   *([self.rank_stat] * 3 if audited else [])]
         for r in mine:
             sh.append([*([r["year"]] if years else []), r["score"], r["rank"], self.ranked_in(r["year"]),
-                       self.rating(r["rating"]), S.coverage_floor(r["coverage"]), *self.interval_cells(r, audited)],
+                       self.rating(r["rating"]), S.coverage_value(r["coverage"]), *self.interval_cells(r, audited)],
                       styles)
         rating_col = (3 if years else 2) + 1
         self.rating_rules(sh, sh.ref(first + 1, sh.nrows, rating_col, rating_col))
@@ -511,7 +511,7 @@ class _Report(Styled):
         for nid, name in self.top:
             n = row["nodes"].get(nid, {})
             sh.append([self.name(name, nid), n.get("score"), n.get("rank"), self.rating(n.get("rating")),
-                       S.coverage_floor(n.get("coverage"))], [self.text, self.score, self.int, self.centre, self.share])
+                       S.coverage_value(n.get("coverage"))], [self.text, self.score, self.int, self.centre, self.share])
         dom_last = sh.nrows
         if self.top:
             self.rating_rules(sh, sh.ref(dom_first + 1, dom_last, 3, 3))

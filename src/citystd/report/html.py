@@ -27,6 +27,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from citystd.report import labels as L
+from citystd.report import numbers as N
 from citystd.report import summary as S
 from citystd.report import svg
 from citystd.report.svg import esc
@@ -79,7 +80,7 @@ def round_value(x: float | None) -> float | int | None:
     if x == 0:
         return 0
     digits = max(0, min(6, 3 - math.floor(math.log10(abs(x)))))
-    r = round(x, digits)
+    r = round(x, digits) + 0
     return int(r) if r == int(r) and abs(r) < 1e15 else r
 
 
@@ -88,12 +89,12 @@ def _compact(x: float) -> float | int:
 
 
 def fmt_value(x: float | None) -> str:
-    r = round_value(x)
-    return "—" if r is None else str(r)
+    """A value in its unit for people: 4 significant digits, never an exponent (:func:`N.plain`)."""
+    return N.plain(x)
 
 
 def fmt_score(x: float | None, digits: int = 1) -> str:
-    return "—" if x is None else f"{x:.{digits}f}"
+    return N.fixed(x, digits)
 
 
 fmt_pct = S.coverage_text
@@ -249,7 +250,12 @@ p.note,.muted{color:var(--muted)}p.note{font-size:12.5px;margin:4px 0 10px}
 .tablewrap{overflow-x:auto;max-width:100%}
 table{border-collapse:collapse;font-size:12.5px;margin:6px 0}
 th,td{border-bottom:1px solid var(--line);padding:4px 8px;text-align:left;vertical-align:top}
-th{background:#eef2f7;font-weight:600;white-space:nowrap}table.summary th{white-space:normal;min-width:4em}
+th{background:#eef2f7;font-weight:600;white-space:nowrap}
+table.summary{font-size:12px}table.summary th,table.summary td{padding:3px 4px}
+table.summary th{white-space:normal;font-size:11px;line-height:1.3;vertical-align:bottom;hyphens:manual}
+td.city,th.city{white-space:nowrap}table.pipeline td.prose{max-width:60em;white-space:normal}
+table.summary td.city,table.summary th.city{position:sticky;left:0;background:inherit;z-index:1}
+table.summary th.city{background:#eef2f7}table.summary tbody tr:nth-child(odd){background:#fff}
 td.n,th.n,table.domains td:nth-child(2),table.domains td:nth-child(3),table.domains td:nth-child(5),
 table.summary td:nth-child(1),table.summary td:nth-child(3),table.summary td:nth-child(n+5)
 {text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
@@ -398,7 +404,7 @@ def _legend(ctx: _Context) -> str:
 
 
 def fmt_tick(x: float) -> str:
-    return str(int(x)) if x == int(x) else f"{x:.4g}"
+    return N.plain(x)
 
 
 # --------------------------------------------------------------------------- sections
@@ -442,7 +448,7 @@ def _ranking(ctx: _Context) -> str:
         bars.append(svg.Bar(label=str(r["city"]), value=r.get("score"), fill=fill, title=title,
                             text=fmt_score(r.get("score")), prefix=rank))
     chart = svg.bar_chart(bars, vmin=ctx.lo, vmax=ctx.hi, width=900, ticks=ctx.ticks(), label=ctx.t("ranking"))
-    heads = [(ctx.t("rank"), "n"), *([(ctx.t("rank_interval"), "n")] if audited else []), (ctx.t("city"), ""),
+    heads = [(ctx.t("rank"), "n"), *([(ctx.t("rank_interval"), "n")] if audited else []), (ctx.t("city"), "city"),
              (ctx.t("score"), "n"), (ctx.t("rating"), ""),
              (ctx.t("coverage"), "n")] + [(ctx.name(d["name"]), "n") for d in ctx.domains]
     rows = []
@@ -453,7 +459,7 @@ def _ranking(ctx: _Context) -> str:
         interval = (f'<td class="n"{_dv(iv["q95"] - iv["q05"] if iv else None)}>{esc(S.interval_text(iv))}</td>'
                     if audited else "")
         rows.append(f'<tr><td>{"—" if r.get("rank") is None else r["rank"]}</td>{interval}'
-                    f'<td>{esc(r["city"])}</td><td>{fmt_score(r.get("score"), 2)}</td>'
+                    f'<td class="city">{esc(r["city"])}</td><td>{fmt_score(r.get("score"), 2)}</td>'
                     f'<td{_dv(RATING_LEVEL.get(r.get("rating") or ""))}>{_chip(ctx, r.get("rating"))}</td>'
                     f'<td class="n"{_dv(r.get("coverage"))}>{fmt_pct(r.get("coverage"))}</td>{cells}</tr>')
     table = _table(heads, rows, css="sortable summary" + (" audited" if audited else ""))
@@ -479,7 +485,7 @@ def _dashboard(ctx: _Context) -> str:
             title = f"{name}: {fmt_score(score)}" if score is not None else f"{name}: {ctx.t('no_data')}"
             title += f" · #{rank}" if rank is not None else ""
             title += f" · {ctx.rating(rating)}" if rated else ""
-            row.append(svg.Cell(fill=fill, text="" if score is None else f"{score:.0f}", title=title, ink=ink))
+            row.append(svg.Cell(fill=fill, text="" if score is None else N.fixed(score, 0), title=title, ink=ink))
         cells.append(row)
         labels.append(f"{'—' if r.get('rank') is None else r['rank']}. {r['city']}")
     chart = svg.grid_chart(labels, cols, cells, split_after=1, label=ctx.t("dashboard"))
@@ -668,14 +674,14 @@ def _issues(ctx: _Context, city: str | None = None) -> str:
         parts.append(f'<p class="ok">{esc(ctx.t("no_issues"))}</p>')
     dropped = [d for d in ctx.doc.get("dropped") or [] if city is None or d.get("city") == city]
     if dropped:
-        rows = [f'<tr><td>{esc(d.get("city", ""))}</td><td>{esc(d.get("year") if d.get("year") is not None else "—")}</td>'
+        rows = [f'<tr><td class="city">{esc(d.get("city", ""))}</td><td>{esc(d.get("year") if d.get("year") is not None else "—")}</td>'
                 f'<td class="n"{_dv(d.get("coverage"))}>{fmt_pct(d.get("coverage"))}</td><td>{esc(ctx.name(d.get("reason")))}</td></tr>'
                 for d in dropped]
         heads = [(ctx.t("city"), ""), (ctx.t("year"), ""), (ctx.t("coverage"), "n"), (ctx.t("reason"), "")]
         parts.append(f"<h3>{esc(ctx.t('dropped'))} ({len(dropped)})</h3>{_table(heads, rows)}")
     records = [r for r in ctx.doc.get("records") or [] if city is None or r.get("city") == city]
     if records:
-        rows = [f'<tr><td>{esc(r.get("city", ""))}</td><td>{esc(r.get("year") if r.get("year") is not None else "—")}</td>'
+        rows = [f'<tr><td class="city">{esc(r.get("city", ""))}</td><td>{esc(r.get("year") if r.get("year") is not None else "—")}</td>'
                 f'<td>{esc(ctx.ind_name(str(r.get("indicator", ""))))}</td><td>{esc(r.get("stage", ""))}</td>'
                 f'<td>{esc(r.get("action", ""))}</td><td class="n">{esc(fmt_value(r.get("before")))}</td>'
                 f'<td class="n">{esc(fmt_value(r.get("after")))}</td></tr>' for r in records[:MAX_RECORDS]]
@@ -687,22 +693,15 @@ def _issues(ctx: _Context, city: str | None = None) -> str:
     return _section("issues", f"{ctx.t('issues')} ({len(issues)})", "".join(parts))
 
 
-def _param_text(value: Any) -> str:
-    if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False, sort_keys=False)
-    return "—" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
-
-
 def _method(ctx: _Context) -> str:
+    from citystd.report.method_text import describe
+
     rows = []
     for k, step in enumerate(ctx.pipeline, 1):
         for name, params in step.items():
-            items = params.items() if isinstance(params, dict) else []
-            text = ", ".join(f"{p}={_param_text(v)}" for p, v in items if p != "effective")
-            if isinstance(params, dict) and "effective" in params:
-                text += f"{', ' if text else ''}effective=[{len(params['effective'] or {})}]"
-            rows.append(f'<tr><td class="n">{k}</td><td><b>{esc(name)}</b></td><td><code>{esc(text)}</code></td></tr>')
-    pipe = _table([("#", "n"), (ctx.t("step"), ""), (ctx.t("parameters"), "")], rows, css="pipeline")
+            rows.append(f'<tr><td class="n">{k}</td><td><b>{esc(name)}</b></td>'
+                        f'<td class="prose">{esc(describe(name, params, ctx.lang))}</td></tr>')
+    pipe = _table([("#", "n"), (ctx.t("step"), ""), (ctx.t("what_it_does"), "")], rows, css="pipeline")
     drows = [f'<tr><td>{esc(ctx.name(d["name"]))}</td><td><code>{esc(d["id"])}</code></td>'
              f'<td class="n">{esc(fmt_value(d.get("weight")))}</td>'
              f'<td class="n">{sum(1 for i in ctx.order if ctx.domain_of.get(i) == k)}</td></tr>'
@@ -860,7 +859,7 @@ def _city_indicators(ctx: _Context, city: str, row: dict[str, Any]) -> str:
         if trends:
             t = trends.get(ind) or {}
             c = t.get("cagr")
-            cells += (f'<td class="n"{_dv(c)}>{"—" if c is None else f"{c * 100:+.1f}%"}</td>'
+            cells += (f'<td class="n"{_dv(c)}>{"—" if c is None else N.signed(c * 100, 1) + "%"}</td>'
                       f'<td>{esc(ctx.status(t.get("status")))}</td>')
         rows.append(f"<tr>{cells}</tr>")
     table = _table(_detail_headers(ctx, trends=bool(trends)), rows, css="sortable detail-table")

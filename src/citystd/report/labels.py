@@ -72,6 +72,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "after": ("After", "处理后"),
     "step": ("Step", "步骤"),
     "parameters": ("Parameters", "参数"),
+    "what_it_does": ("What it does", "做法"),
     "reason": ("Reason", "原因"),
     "count": ("Count", "数量"),
     "sheet": ("Sheet", "工作表"),

@@ -18,6 +18,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from citystd.report import labels as L
+from citystd.report import numbers as N
+from citystd.report import standing
 from citystd.report import summary as S
 
 #: rating → marker shown before the rating's name
@@ -87,7 +89,7 @@ def provenance(doc: dict[str, Any], lang: str) -> str:
             f"citystd {md(doc.get('citystd_version', '?'))}")
 
 
-def _ranking(doc: dict[str, Any], lang: str, city: str | None = None) -> str:
+def _ranking(doc: dict[str, Any], lang: str, city: str | None = None, bold: set[str] | None = None) -> str:
     headers, rows = S.summary_rows(doc, lang, city, titled=True)
     with_years = S.has_years(doc)
     audited = bool(doc.get("audit"))
@@ -96,7 +98,7 @@ def _ranking(doc: dict[str, Any], lang: str, city: str | None = None) -> str:
     cells = []
     for text_row, r in zip(rows, S.city_rows(doc, city), strict=True):
         row = list(text_row)  # numbers formatted here; only the city is text from the data
-        row[at] = md(row[at])
+        row[at] = f"**{md(row[at])}**" if bold and r["city"] in bold else md(row[at])
         row[rating_at] = _rating(r["rating"], lang)
         cells.append(row)
     numeric = [True, *([True] if audited else []), False, *([True] if with_years else []), True, False, True]
@@ -114,7 +116,7 @@ def _ind(doc: dict[str, Any], ind: str, lang: str) -> str:
 
 
 def _points(v: float, lang: str) -> str:
-    return f"{v:.2f} 分" if lang == "zh" else f"{v:.2f} pts"
+    return f"{N.fixed(v)} 分" if lang == "zh" else f"{N.fixed(v)} pts"
 
 
 def _strengths_line(doc: dict[str, Any], row: dict[str, Any], lang: str, weights: dict[str, float]) -> list[str]:
@@ -122,7 +124,7 @@ def _strengths_line(doc: dict[str, Any], row: dict[str, Any], lang: str, weights
     sep = "：" if lang == "zh" else ": "
     out = []
     for key, items, sign in (("strengths", strong, "+"), ("weaknesses", weak, "−")):
-        text = "; ".join(f"{_ind(doc, ind, lang)} {score:.1f} ({sign}{_points(points, lang)})"
+        text = "; ".join(f"{_ind(doc, ind, lang)} {N.fixed(score, 1)} ({sign}{_points(points, lang)})"
                          for ind, score, _w, points in items) or "—"
         out.append(f"- **{_t(key, lang)}**{sep}{text}")
     return out
@@ -149,11 +151,18 @@ def _all(doc: dict[str, Any], lang: str) -> list[str]:
     fw = doc["framework"]
     weights = S.effective_weights(doc)
     parts = [f"# {md(_name(fw.get('name'), lang, fw['id']))} — {_t('summary', lang)}", provenance(doc, lang),
-             f"## {_t('ranking', lang)}", _ranking(doc, lang)]
+             f"## {_t('ranking', lang)}"]
+    peers = standing.entries(doc)
+    for e in peers:  # the rows compared: each assessed city among its peers, ranked together
+        note = standing.year_note(e, lang)
+        parts.append(md(standing.heading(doc, e, lang)) + (f"  \n_{md(note)}_" if note else ""))
+    parts.append(_ranking(standing.comparison_doc(doc), lang, bold={e["city"] for e in peers} or None))
     legend = " · ".join(f"{EMOJI[k]} {md(L.rating_label(k, lang))}" for k in EMOJI)
     parts.append(legend)
+    for e in peers:
+        parts += _standing(doc, e, lang)
     parts.append(f"## {_t('strengths', lang)} / {_t('weaknesses', lang)}\n\n_{md(_t('strengths_note', lang))}_")
-    for r in S.latest_rows(doc):
+    for r in S.latest_rows(standing.comparison_doc(doc)):  # with peers: the rows compared, ranked together
         year = f" ({r['year']})" if r["year"] is not None else ""
         rank = f"{r['rank']}. " if r["rank"] is not None else ""
         parts.append(f"### {rank}{md(r['city'])}{year}\n\n" + "\n".join(_strengths_line(doc, r, lang, weights)))
@@ -165,6 +174,28 @@ def _all(doc: dict[str, Any], lang: str) -> list[str]:
               md(_name(d.get("reason"), lang) if isinstance(d.get("reason"), dict) else d.get("reason") or "")]
              for d in dropped], [False, True, True, False]))
     parts.append(_issues(doc, lang))
+    return parts
+
+
+def _standing(doc: dict[str, Any], entry: dict[str, Any], lang: str) -> list[str]:
+    """An assessed city among its peers: its standing, per domain, its priorities (:mod:`standing`)."""
+    parts = [f"## {md(standing.heading(doc, entry, lang))}",
+             md(standing.standing_line(entry, lang))]
+    rows = standing.domain_rows(doc, entry, lang)
+    if rows:
+        parts.append(f"### {md(standing.title('domains', lang))}\n\n" + table(
+            [md(h) for h in standing.domain_headers(lang)],
+            [[md(c) if k in (0, 4) else c for k, c in enumerate(r)] for r in rows],  # names are text, numbers ours
+            [False, True, True, True, False, True, True, True]))
+    rows = standing.priority_rows(doc, entry, lang)
+    if rows:
+        parts.append(f"### {md(standing.title('priorities', lang))}\n\n" + table(
+            [md(h) for h in standing.priority_headers(lang)],
+            [[md(c) if k in (1, 3) else c for k, c in enumerate(r)] for r in rows],
+            [True, False, True, False, True, True, True, True]))
+    years = standing.years_line(doc, entry, lang)
+    if years:
+        parts.append(md(years))
     return parts
 
 
@@ -189,9 +220,7 @@ def _city(doc: dict[str, Any], lang: str, city: str) -> list[str]:
     if gaps:
         meta = doc["indicators"]
 
-        def num(v: float | None) -> str:
-            return "—" if v is None else f"{v:.4g}"
-
+        num = N.plain
         rows = [[_ind(doc, g["indicator"], lang), num(g["value"]),
                  md(_name(meta.get(g["indicator"], {}).get("unit"), lang)), num(g["target"]), num(g["gap_target"]),
                  num(g["best"]), num(g["gap_best"]), S.fmt_number(g["score"]), S.fmt_number(g["weighted_gap"])]

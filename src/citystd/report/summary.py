@@ -6,34 +6,31 @@ Pure functions of the results document (docs/results.md), shared by the terminal
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 from typing import Any
 
 from citystd.report.labels import label, rating_label
+from citystd.report.numbers import fixed, share_value
+from citystd.report.numbers import share as share_text
 
 #: top-level node ids of the tree with their names
 Node = tuple[str, dict[str, str]]
 
 
 def fmt_number(v: float | None, digits: int = 2) -> str:
-    """``v`` with ``digits`` decimals, or ``—`` when missing."""
-    return "—" if v is None else f"{v:.{digits}f}"
+    """``v`` with ``digits`` decimals, or ``—`` when missing (never ``-0.00``)."""
+    return fixed(v, digits)
 
 
 def coverage_text(share: float | None) -> str:
-    """A share as a percentage that never rounds up to 100 % while data are missing."""
-    if share is None:
-        return "—"
-    pct = share * 100
-    if pct >= 100:
-        return "100%"
-    return f"{math.floor(pct * 10) / 10:.1f}%"
+    """A share as a percentage to 0.1 %, rounded; never 100 % while data are missing
+    (:func:`citystd.report.numbers.share`)."""
+    return share_text(share)
 
 
-def coverage_floor(share: float | None) -> float | None:
-    """The share rounded down to 0.1 % (for cells shown as ``0.0%``: 99.96 % is not 100 %)."""
-    return None if share is None else (1.0 if share >= 1 else math.floor(share * 1000) / 1000)
+def coverage_value(share: float | None) -> float | None:
+    """The share as shown by :func:`coverage_text`, as a number (for cells formatted ``0.0%``)."""
+    return share_value(share)
 
 
 def top_nodes(doc: dict[str, Any]) -> list[Node]:
@@ -166,14 +163,16 @@ def interval_text(entry: dict[str, Any] | None) -> str:
     return "—" if entry is None else f"{rank_number(entry['q05'])}–{rank_number(entry['q95'])}"
 
 
-def summary_rows(doc: dict[str, Any], lang: str, city: str | None = None, *,
-                 titled: bool = False) -> tuple[list[str], list[list[str]]]:
-    """The ranking as text: rank, city, year (with years), score, rating, coverage, top-level nodes.
+def summary_rows(doc: dict[str, Any], lang: str, city: str | None = None, *, titled: bool = False,
+                 nodes: list[str] | None = None) -> tuple[list[str], list[list[str]]]:
+    """The ranking as text: rank, city, year (with years), score, rating, coverage, then the
+    top-level nodes (or the ``nodes`` given, by id: any node of the tree).
 
     The terminal table of ``citystd score`` and the Markdown summary both show these rows.
     English headers are lower case (a machine-friendly header line) unless ``titled``.
     """
-    top = top_nodes(doc)
+    names = node_names(doc)
+    shown = [(t, name) for t, name in top_nodes(doc)] if nodes is None else [(n, names[n]) for n in nodes]
     with_years = has_years(doc)
     audited = bool(doc.get("audit"))
     keys = ["rank", *(["rank_interval"] if audited else []), "city", *(["year"] if with_years else []), "score",
@@ -181,14 +180,14 @@ def summary_rows(doc: dict[str, Any], lang: str, city: str | None = None, *,
     headers = [label(k, lang) for k in keys]
     if lang == "en" and not titled:
         headers = [h.lower() for h in headers]
-    headers += [name[lang] for _, name in top]
+    headers += [name[lang] for _, name in shown]
     rows = []
     for r in city_rows(doc, city):
         rows.append([
             "—" if r["rank"] is None else str(r["rank"]), *([interval_text(rank_interval(doc, r))] if audited else []),
             r["city"], *([str(r["year"] or "—")] if with_years else []),
             fmt_number(r["score"]), rating_label(r["rating"], lang), coverage_text(r["coverage"]),
-            *[fmt_number(r["nodes"][t]["score"], 1) for t, _ in top],
+            *[fmt_number((r["nodes"].get(t) or {}).get("score"), 1) for t, _ in shown],
         ])
     return headers, rows
 

@@ -17,6 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
+from citystd.report.numbers import fixed
+
 #: text colour on a fill, for contrast (dark text on light fills)
 DARK, LIGHT = "#1f2933", "#ffffff"
 
@@ -446,7 +448,7 @@ def line_chart(xs: Sequence[int], series: Sequence[Line], *, vmin: float = 0.0, 
             for i, v in enumerate(s.values):
                 if v is not None:
                     parts.append(f'<circle class="pt" cx="{num(X(i))}" cy="{num(Y(v))}" r="3" fill="{esc(s.stroke)}">'
-                                 f"{_title(f'{s.name} · {xs[i]}: {v:.1f}')}</circle>")
+                                 f"{_title(f'{s.name} · {xs[i]}: {fixed(v, 1)}')}</circle>")
         last = next(((i, v) for i, v in reversed(list(enumerate(s.values))) if v is not None), None)
         if s.end_label and last is not None:
             labels.append((Y(last[1]) + 4, k, s))
