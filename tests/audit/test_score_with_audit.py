@@ -59,7 +59,7 @@ def test_every_output_shows_the_intervals(asem, audit_doc: dict, audit_file: Pat
     out = tmp_path / "r.html"
     assert score(asem, *SET, "--audit", str(audit_file), "-o", str(out)).exit_code == 0
     page = out.read_text(encoding="utf-8")
-    assert "Rank 5–95 %" in page and f">{want}</td><td>{first['city']}</td>" in page
+    assert "Rank 5–95 %" in page and f'>{want}</td><td class="city">{first["city"]}</td>' in page
 
     xlsx = tmp_path / "r.xlsx"
     assert score(asem, *SET, "--audit", str(audit_file), "-o", str(xlsx)).exit_code == 0

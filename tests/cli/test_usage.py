@@ -52,8 +52,6 @@ def test_dash_f_is_the_framework_in_every_command_that_has_one() -> None:
         for name in path:
             params = params.commands[name]  # type: ignore[attr-defined]
         for p in getattr(params, "params", []):
-            if getattr(p, "hidden", False):  # validate's old -f FORMAT, deprecated (test_validate_cli)
-                continue
             if "-f" in getattr(p, "opts", []) + getattr(p, "secondary_opts", []):
                 assert "--framework" in p.opts, (path, p.opts)
             if "--framework" in getattr(p, "opts", []):

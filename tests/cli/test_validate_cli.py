@@ -59,7 +59,7 @@ def test_old_dash_f_for_the_format_still_works_with_a_warning(base_library: Path
     assert r.exit_code == 2 and "-f is --framework" in r.stderr
     r = run("-f", "json", "--format", "sarif", str(base_library))
     assert r.exit_code == 2 and "give the format once" in r.stderr
-    assert "-f," not in run("--help").stdout
+    assert "--framework" in run("--help").stdout
 
 
 def test_dash_f_with_a_format_elsewhere_says_it_is_the_framework(tmp_path: Path) -> None:
@@ -194,7 +194,7 @@ def test_uncertainty_file_same_rules_positions_and_exit_codes(base_library: Path
     assert run(*lib).exit_code == 0
     r = run(*lib, "--uncertainty", f["u"])
     assert r.exit_code == 1, r.output
-    assert "u.yaml\n      4:50" in r.stderr and "A012" in r.stderr and "did you mean 'unemployment_rate'?" in r.stderr
+    assert "u.yaml:4:50: A012" in r.stderr and "A012" in r.stderr and "did you mean 'unemployment_rate'?" in r.stderr
     r = run("--format", "json", *lib, "--uncertainty", f["u"])
     (d,) = json.loads(r.stdout)["diagnostics"]
     assert (d["code"], d["line"]) == ("A012", 4) and d["file"].endswith("u.yaml")

@@ -17,7 +17,6 @@ def validate_command(
     fmt: str = typer.Option(None, "--format", metavar="FORMAT",
                             help="human (one line per finding: path:line:col: CODE message; the default) | grouped "
                                  "(by file) | json | github | sarif"),
-    old_format: str = typer.Option(None, "-f", hidden=True, metavar="FORMAT"),
     lang: str | None = lang_option(),
     with_builtin: bool = typer.Option(False, "--with-builtin",
                                       help="Load the built-in library too, so your framework can use its indicators."),
@@ -27,8 +26,9 @@ def validate_command(
     uncertainty: list[Path] = typer.Option(None, "--uncertainty", "-u", help="Also check this uncertainty file "
                                            "(the `uncertainty:` list of `citystd audit -u`) against a framework. "
                                            "Repeatable."),
-    framework: str = typer.Option(None, "--framework", help="Framework id the uncertainty files vary (default: the "
-                                  "one framework of PATHS, else action-plan)."),
+    framework: str = typer.Option(None, "--framework", "-f", metavar="ID",
+                                  help="Framework id the uncertainty files vary (default: the one framework of PATHS, "
+                                       "else action-plan)."),
 ) -> None:
     """Validate indicator library files: every problem at once, as file:line:col: CODE message.
 
@@ -40,12 +40,14 @@ def validate_command(
     from citystd.library.validate import validate
 
     lang = resolve_lang(lang)
-    fmt = _format(fmt, old_format, lang)
+    fmt, framework = _format(fmt, framework, lang)
     if fmt not in FORMATS:
         usage_error(f"--format must be one of {', '.join(FORMATS)}, not '{fmt}'",
                     f"--format 只能是 {', '.join(FORMATS)} 之一，而不是 '{fmt}'", lang)
     lib, diags = validate(list(paths) if paths else None, strict=strict, with_builtin=with_builtin)
     files = len(lib.files)
+    if framework is not None and framework not in lib.frameworks:
+        _unknown_framework(framework, list(lib.frameworks), lang)
     if uncertainty:
         diags = sorted(diags + _uncertainty(lib, list(paths or []), framework, list(uncertainty), strict, lang),
                        key=lambda d: d.sort_key())
@@ -99,24 +101,35 @@ def _uncertainty(lib: Any, paths: list[Path], framework: str | None, files: list
     return out
 
 
-def _format(fmt: str | None, old: str | None, lang: str) -> str:
-    """``--format``, or the old ``-f FORMAT`` with a warning: ``-f`` is ``--framework`` in every other
-    command, so validate's ``-f`` for the format is on its way out (it still works here, where it
-    cannot mean a framework)."""
+def _format(fmt: str | None, framework: str | None, lang: str) -> tuple[str, str | None]:
+    """The output format and the framework: ``-f`` is ``--framework`` (the one an ``--uncertainty``
+    file varies), as in every command; validate's old ``-f FORMAT`` still works, with a warning,
+    when its value is a format (no framework is called ``json``)."""
     from citystd.cli.common import stderr_console, usage_error
     from citystd.cli.formats import FORMATS
 
-    if old is None:
-        return fmt or "human"
-    if fmt is not None:
-        usage_error(f"-f {old} and --format {fmt}: give the format once, with --format",
-                    f"-f {old} 与 --format {fmt}：输出格式只需给一次，请用 --format", lang)
-    if old not in FORMATS:
-        usage_error(f"-f is --framework in citystd, and validate checks every framework it is given; "
-                    f"'{old}' is no output format either ({', '.join(FORMATS)}): give framework files as PATH, "
-                    f"the format as --format", f"-f 在 citystd 中表示 --framework，validate 会检查给定的每个框架；"
-                    f"'{old}' 也不是输出格式（{', '.join(FORMATS)}）：框架文件请作为 PATH 给出，输出格式请用 --format", lang)
-    msg = (f"warning: -f {old} is deprecated: -f means --framework in every other command; use --format {old}"
-           if lang == "en" else f"警告：-f {old} 已弃用：-f 在其他命令中都表示 --framework，请改用 --format {old}")
-    stderr_console().print(msg, style="yellow", markup=False, highlight=False)
-    return old
+    if framework is not None and framework in FORMATS:
+        if fmt is not None:
+            usage_error(f"-f {framework} and --format {fmt}: give the format once, with --format",
+                        f"-f {framework} 与 --format {fmt}：输出格式只需给一次，请用 --format", lang)
+        msg = (f"warning: -f {framework} is deprecated: -f means --framework in every command; "
+               f"use --format {framework}" if lang == "en"
+               else f"警告：-f {framework} 已弃用：-f 在每个命令中都表示 --framework，请改用 --format {framework}")
+        stderr_console().print(msg, style="yellow", markup=False, highlight=False)
+        return framework, None
+    return fmt or "human", framework
+
+
+def _unknown_framework(framework: str, known: list[str], lang: str) -> None:
+    """``-f ID`` naming no framework of the libraries checked: a usage error (exit 2)."""
+    from citystd.cli.common import usage_error
+    from citystd.cli.formats import FORMATS
+    from citystd.diagnostics import did_you_mean
+
+    hits = did_you_mean(framework, known)
+    usage_error(f"-f is --framework (the framework an --uncertainty file varies): no framework '{framework}' in the "
+                "library checked" + (f"; did you mean '{hits[0]}'?" if hits else "") +
+                f" — it is no output format either ({', '.join(FORMATS)}): the format is --format",
+                f"-f 即 --framework（--uncertainty 文件所变动的框架）：所检查的库中没有框架 '{framework}'" +
+                (f"；是否应为 '{hits[0]}'？" if hits else "") + f"——它也不是输出格式（{', '.join(FORMATS)}）：输出格式请用 --format",
+                lang)
