@@ -10,15 +10,18 @@ with the pipeline winsorise → goalposts → arithmetic, and a CSV of `rows` ci
 1. times `citystd score data.csv -f framework.yaml --library lib -o results.json` as a whole process
    (read CSV, derive, check ranges, winsorise, normalise, aggregate, rank, rate, write JSON),
    with peak memory (ru_maxrss of the child);
-2. times the engine stages alone (derive + run) against a bare numpy pipeline doing the same
-   arithmetic (division, winsorisation test, goalposts, weighted means up the tree).
+2. with ``--output parquet``, times beside it a bare numpy/pandas pipeline as a whole process
+   (:data:`BASELINE`): it reads the same CSV with pandas, does the same arithmetic (the formulas,
+   the skewness/kurtosis test per year, goalposts, the means up the tree, ranks per year, each
+   city's trend over its years) and writes the same tidy table (one row per city-year and node or
+   indicator: city, year, id, value, score, rank) with pyarrow, zstd — the floor of the job;
+3. times the engine stages alone (derive + run) against the bare numpy arithmetic.
 Prints a Markdown table for docs/performance.md.
 """
 
 from __future__ import annotations
 
 import argparse
-import resource
 import shutil
 import statistics
 import subprocess
@@ -81,17 +84,95 @@ def build(root: Path, rows: int, n: int, seed: int = 7) -> tuple[Path, Path, Pat
     return lib, framework, data
 
 
+def run_child(cmd: list[str]) -> tuple[float, float]:
+    """Run ``cmd``; its wall time and its own peak resident memory in MiB (wait4's rusage of that
+    child alone, not the maximum over every child so far)."""
+    import os
+
+    t0 = time.perf_counter()
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    assert p.stderr is not None
+    err = p.stderr.read()
+    _, status, usage = os.wait4(p.pid, 0)
+    dt = time.perf_counter() - t0
+    p.returncode = os.waitstatus_to_exitcode(status)
+    if p.returncode != 0:
+        raise SystemExit(err.decode(errors="replace")[-2000:])
+    return dt, usage.ru_maxrss / 1024  # ru_maxrss is KiB on Linux
+
+
 def whole_process(lib: Path, framework: Path, data: Path, out: Path) -> tuple[float, float]:
     cmd = [sys.executable, "-m", "citystd", "score", str(data), "-f", str(framework), "--library", str(lib),
            "-o", str(out)]
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    t0 = time.perf_counter()
-    p = subprocess.run(cmd, capture_output=True, text=True)
-    dt = time.perf_counter() - t0
-    if p.returncode != 0:
-        raise SystemExit(p.stderr[-2000:])
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return dt, max(peak, before) / 1024  # MiB (ru_maxrss is KiB on Linux)
+    return run_child(cmd)
+
+
+#: the bare pipeline, a script run as its own process: argv = data.csv out.parquet goalposts.npy
+BASELINE = r"""
+import sys
+import numpy as np, pandas as pd, pyarrow as pa, pyarrow.parquet as pq
+
+data, out, gp = sys.argv[1:4]
+frame = pd.read_csv(data)
+city = frame["city"].to_numpy(dtype=object)
+years = frame["year"].to_numpy(dtype=np.int64)
+pop = frame["population"].to_numpy(dtype=float)
+x = frame.drop(columns=["city", "year", "population"]).to_numpy(dtype=float)
+worst, best = np.load(gp)
+n_rows, n = x.shape
+y = x / pop[:, None] * 1000                                       # the formulas
+for yr in np.unique(years):                                       # the skew/kurtosis test per year
+    b = y[years == yr]
+    d = b - b.mean(axis=0)
+    s2 = (d ** 2).sum(axis=0)
+    _ = np.sqrt(len(b)) * (d ** 3).sum(axis=0) / s2 ** 1.5, len(b) * (d ** 4).sum(axis=0) / s2 ** 2
+s = np.clip((y - worst) / (best - worst), 0, 1) * 100           # goalposts
+per = n // 30                                                     # the tree: 30 groups, 10 domains, overall
+groups = s[:, : per * 30].reshape(n_rows, 30, per).mean(axis=2)
+doms = groups.reshape(n_rows, 10, 3).mean(axis=2)
+overall = doms.mean(axis=1)
+scores = np.column_stack([overall, doms, groups, s])            # every node and indicator, city-years as rows
+ranks = np.empty(scores.shape, dtype=np.int64)
+for yr in np.unique(years):                                       # ranks within each year
+    rows = np.flatnonzero(years == yr)
+    ranks[rows] = np.argsort(np.argsort(-scores[rows], axis=0, kind="stable"), axis=0) + 1
+codes, inv = np.unique(city, return_inverse=True)                 # each city's trend: least-squares slope
+order = np.argsort(inv, kind="stable")
+starts = np.r_[0, np.flatnonzero(np.diff(inv[order])) + 1]
+count = np.diff(np.r_[starts, n_rows])
+ts, sc = years[order].astype(float), scores[order]
+tc = ts - np.repeat(np.add.reduceat(ts, starts) / count, count)
+yc = sc - np.repeat(np.add.reduceat(sc, starts, axis=0) / count[:, None], count, axis=0)
+slope = np.add.reduceat(tc[:, None] * yc, starts, axis=0) / np.add.reduceat(tc * tc, starts)[:, None]
+k = scores.shape[1]
+ids = ["overall", *(f"dom{d}" for d in range(10)), *(f"g{d}_{g}" for d in range(10) for g in range(3)),
+       *(f"i{i}" for i in range(n))]
+values = np.column_stack([np.full((n_rows, 41), np.nan), y])
+table = pa.table({
+    "city": pa.DictionaryArray.from_arrays(pa.array(np.tile(inv.astype(np.int32), k)), pa.array(codes)),
+    "year": pa.array(np.tile(years.astype(np.int32), k)),
+    "id": pa.DictionaryArray.from_arrays(pa.array(np.repeat(np.arange(k, dtype=np.int32), n_rows)), pa.array(ids)),
+    "value": pa.array(values.T.ravel()),
+    "score": pa.array(scores.T.ravel()),
+    "rank": pa.array(ranks.T.ravel().astype(np.int32)),
+})
+pq.write_table(table, out, compression="zstd", row_group_size=1 << 20)
+"""
+
+
+def baseline_process(lib: Path, framework: Path, data: Path, out: Path) -> tuple[float, float]:
+    """The bare pipeline (:data:`BASELINE`) as a whole process: its time and peak memory (MiB)."""
+    from citystd.engine.pipeline import build_spec
+    from citystd.library.validate import validate
+
+    libobj, _ = validate([lib, framework])
+    spec = build_spec(libobj, next(iter(libobj.frameworks.values())))
+    gp = out.with_suffix(".npy")
+    np.save(gp, np.array([[libobj.indicators[i].goalposts.worst for i in spec.indicators],
+                          [libobj.indicators[i].goalposts.best for i in spec.indicators]]))
+    script = out.with_suffix(".py")
+    script.write_text(BASELINE, encoding="utf-8")
+    return run_child([sys.executable, str(script), str(data), str(out), str(gp)])
 
 
 def engine_vs_numpy(lib: Path, framework: Path, data: Path) -> tuple[float, float]:
@@ -148,8 +229,16 @@ def main() -> None:
             times.append(t)
             peaks.append(m)
         size = (root / f"results.{args.output}").stat().st_size / 1e6
+        med = statistics.median(times)
         print(f"| score {args.rows:,} city-years × {args.indicators} indicators (whole process, {args.output} "
-              f"{size:.0f} MB) | {statistics.median(times):.2f} s (min {min(times):.2f}) | peak ≤ {max(peaks):.0f} MiB |")
+              f"{size:.0f} MB) | {med:.2f} s (min {min(times):.2f}) | peak ≤ {max(peaks):.0f} MiB |")
+        if args.output == "parquet":
+            base = [baseline_process(lib, fw, data, root / "baseline.parquet") for _ in range(args.runs)]
+            bt = statistics.median(t for t, _ in base)
+            bsize = (root / "baseline.parquet").stat().st_size / 1e6
+            print(f"| bare numpy/pandas pipeline, same CSV, same arithmetic, same tidy table (Parquet {bsize:.0f} MB) "
+                  f"| {bt:.2f} s (min {min(t for t, _ in base):.2f}) | peak ≤ {max(m for _, m in base):.0f} MiB; "
+                  f"citystd / bare = {med / bt:.1f}× |")
         if not args.skip_engine:
             te, tn = engine_vs_numpy(lib, fw, data)
             print(f"| engine stages (derive → rank) vs bare numpy | {te:.2f} s vs {tn:.2f} s | ratio {te / tn:.1f}× |")

@@ -94,13 +94,13 @@ def test_on_track_from_a_base_year() -> None:
                 min_size=1, max_size=30, unique_by=lambda r: (r[0], r[1])))
 def test_per_unit_reductions_equal_pandas_groupby(rows: list) -> None:
     """The reduceat reductions equal pandas' groupby aggregations (NaN skipped) for every unit."""
-    from citystd.engine.trend import _Panel
+    from citystd.engine.trend import Panel
 
     index = pd.MultiIndex.from_arrays([[f"u{u}" for u, _, _ in rows], pd.array([y for _, y, _ in rows], dtype="Int64")],
                                       names=["unit", "year"])
     data = pd.DataFrame([[np.nan if v is None else v for v in vals] for _, _, vals in rows], index=index,
                         columns=["a", "b"], dtype=float)
-    p = _Panel(data)
+    p = Panel(data)
     frame = pd.DataFrame(p.x)
     for how in ("first", "last", "sum", "mean", "min", "max"):
         expected = frame.groupby(p.codes, sort=True).agg(how).to_numpy(dtype=float)

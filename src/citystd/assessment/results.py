@@ -70,14 +70,16 @@ class Results:
             "indicators": {i: _indicator_meta(self.lib, spec, i) for i in self.inds},
         }
 
-    def footer(self) -> dict[str, Any]:
+    def footer(self, *, columnar: bool = False) -> dict[str, Any]:
+        """The document after ``results``. ``columnar``: ``trends`` as one list per field
+        (:func:`trend_columns`; the Parquet writer stores it so) instead of one dict per trend."""
         from citystd.assessment.gaps import section  # gap analysis and priorities (docs/results.md, gaps)
 
         out = {
             "dropped": _dropped(self.scores.dropped),
             "records": _records(self.scores.records),
             "issues": [d.to_dict(self.lang) for d in self.issues],
-            "trends": _trends(self.scores.trends),
+            "trends": trend_columns(self.scores.trends) if columnar else _trends(self.scores.trends),
             "gaps": section(self),
             "peers": getattr(self, "peers", None),  # set by --compare-with (citystd.assessment.peers)
         }
@@ -272,20 +274,30 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     ]
 
 
-def _trends(frame: pd.DataFrame | None) -> list[dict[str, Any]]:
+def trend_columns(frame: pd.DataFrame | None) -> dict[str, list[Any]]:
+    """The ``trends`` of the document as columns: ``city``, ``indicator``, then ``cagr``, ``slope``,
+    ``progress`` and ``status`` as far as computed — one list each, in the document's order."""
     if frame is None or not len(frame):
-        return []
+        return {}
     f = frame.reset_index()
     numeric = [c for c in ("cagr", "slope", "progress") if c in f.columns]
     keep = f[numeric].notna().any(axis=1)
     f = f.loc[keep].sort_values(["unit", "indicator"], kind="stable")
-    keys = ["city", "indicator", *numeric]
-    columns = [f["unit"].astype(str).tolist(), f["indicator"].astype(str).tolist(),
-               *[_floats(f[c].to_numpy(dtype="float64")) for c in numeric]]
+    out: dict[str, list[Any]] = {"city": f["unit"].astype(str).tolist(), "indicator": f["indicator"].astype(str).tolist()}
+    out.update({c: _floats(f[c].to_numpy(dtype="float64")) for c in numeric})
     if "status" in f.columns:
-        keys.append("status")
-        columns.append([None if pd.isna(v) else str(v) for v in f["status"]])
-    return [dict(zip(keys, row, strict=True)) for row in zip(*columns, strict=True)]
+        out["status"] = [None if pd.isna(v) else str(v) for v in f["status"]]
+    return out
+
+
+def trend_rows(columns: dict[str, list[Any]]) -> list[dict[str, Any]]:
+    """:func:`trend_columns` back to the document's list of trends, one dict each."""
+    keys = list(columns)
+    return [dict(zip(keys, row, strict=True)) for row in zip(*columns.values(), strict=True)]
+
+
+def _trends(frame: pd.DataFrame | None) -> list[dict[str, Any]]:
+    return trend_rows(trend_columns(frame))
 
 
 def dumps(doc: dict[str, Any]) -> bytes:

@@ -622,23 +622,24 @@ def _coverage(spec: ScoringSpec, raw: pd.DataFrame) -> pd.DataFrame:
 
 
 def _trends(spec: ScoringSpec, raw: pd.DataFrame) -> pd.DataFrame | None:
-    from citystd.engine.trend import cagr, on_track, progress, slope
+    from citystd.engine.trend import Panel, cagr, on_track, progress, slope
 
     years = raw.index.get_level_values("year")
     if years.isna().all() or years.dropna().nunique() < 2:
         return None
     cols = list(spec.indicators)
-    c, s = cagr(raw), slope(raw)
+    panel = Panel(raw)  # sorted once for every trend
+    c, s = cagr(raw, panel=panel), slope(raw, panel=panel)
     frames = {"cagr": c, "slope": s}
     targets = {k: v for k, v in spec.targets.items() if k in cols}
     base = int(years.dropna().min())
     if targets:
         tv = pd.Series({k: v[0] for k, v in targets.items()}).reindex(cols)
         ty = pd.Series({k: (v[1] if v[1] is not None else np.nan) for k, v in targets.items()}).reindex(cols)
-        frames["progress"] = progress(raw, tv, base)
+        frames["progress"] = progress(raw, tv, base, panel=panel)
         direction = pd.Series({k: spec.direction[k] for k in cols}, dtype=object)
         last = float(years.dropna().max())
-        frames["status"] = on_track(raw, tv, ty.fillna(last), direction)
+        frames["status"] = on_track(raw, tv, ty.fillna(last), direction, panel=panel)
     long = []
     for key, frame in frames.items():
         stacked = frame.stack(future_stack=True).rename(key)

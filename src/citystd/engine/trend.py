@@ -29,8 +29,9 @@ from citystd.engine.stats import parse_direction, unit_values, year_values
 STATUSES = ("achieved", "on_track", "moderately_improving", "stagnating", "worsening", "unknown")
 
 
-class _Panel:
-    """Rows with a year, sorted by (unit, year), and per-unit first/last observations."""
+class Panel:
+    """Rows with a year, sorted by (unit, year), and per-unit first/last observations — built once
+    and given to each trend function (``panel=``) when several are computed on the same data."""
 
     def __init__(self, data: pd.DataFrame) -> None:
         years = year_values(data.index)
@@ -44,6 +45,9 @@ class _Panel:
         self.x = data.to_numpy(dtype=float)[keep][order]
         self.valid = ~np.isnan(self.x)
         self.yy = np.where(self.valid, self.y[:, None], np.nan)
+        #: the first row of each unit's run
+        self.starts = np.flatnonzero(np.r_[True, self.codes[1:] != self.codes[:-1]]) if len(self.codes) \
+            else np.empty(0, dtype=np.intp)
 
     def per_unit(self, values: np.ndarray, how: str) -> np.ndarray:
         """One row per unit: ``how`` ∈ first, last (non-NaN), sum, mean, min, max (NaN skipped).
@@ -53,7 +57,7 @@ class _Panel:
         n, k = values.shape
         if n == 0:
             return np.empty((0, k))
-        starts = np.flatnonzero(np.r_[True, self.codes[1:] != self.codes[:-1]])
+        starts = self.starts
         valid = ~np.isnan(values)
         if how in ("first", "last"):
             pos = np.arange(n)[:, None]
@@ -85,9 +89,9 @@ class _Panel:
         return out
 
 
-def cagr(data: pd.DataFrame) -> pd.DataFrame:
+def cagr(data: pd.DataFrame, *, panel: Panel | None = None) -> pd.DataFrame:
     """Compound annual growth rate between the first and last years with data."""
-    p = _Panel(data)
+    p = panel if panel is not None else Panel(data)
     x0, x1 = p.per_unit(p.x, "first"), p.per_unit(p.x, "last")
     y0, y1 = p.per_unit(p.yy, "min"), p.per_unit(p.yy, "max")
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -96,9 +100,9 @@ def cagr(data: pd.DataFrame) -> pd.DataFrame:
     return p.frame(out)
 
 
-def slope(data: pd.DataFrame) -> pd.DataFrame:
+def slope(data: pd.DataFrame, *, panel: Panel | None = None) -> pd.DataFrame:
     """Least-squares slope of value on year over the years with data (per unit and indicator)."""
-    p = _Panel(data)
+    p = panel if panel is not None else Panel(data)
     n = p.per_unit(p.valid.astype(float), "sum")
     ybar = p.per_unit(p.yy, "mean")
     xbar = p.per_unit(p.x, "mean")
@@ -112,9 +116,10 @@ def slope(data: pd.DataFrame) -> pd.DataFrame:
     return p.frame(out)
 
 
-def progress(data: pd.DataFrame, targets: pd.Series, base_year: int, year: int | None = None) -> pd.DataFrame:
+def progress(data: pd.DataFrame, targets: pd.Series, base_year: int, year: int | None = None, *,
+             panel: Panel | None = None) -> pd.DataFrame:
     """Share of the way from the base-year value to the target: (x_now − x_base)/(t − x_base)."""
-    p = _Panel(data)
+    p = panel if panel is not None else Panel(data)
     xb = p.at_year(base_year)
     xn = p.per_unit(p.x, "last") if year is None else p.at_year(year)
     t = targets.reindex(data.columns).to_numpy(dtype=float)
@@ -131,12 +136,14 @@ def on_track(
     direction: pd.Series | None = None,
     base_year: int | None = None,
     moderate: float = 0.5,
+    *,
+    panel: Panel | None = None,
 ) -> pd.DataFrame:
     """Status of each unit and indicator against its target (see the module docstring).
 
     ``target_year`` is one year for all indicators or a Series by indicator id.
     """
-    p = _Panel(data)
+    p = panel if panel is not None else Panel(data)
     cols = list(data.columns)
     sign, is_target = parse_direction(direction, cols)
     t = targets.reindex(cols).to_numpy(dtype=float)

@@ -540,11 +540,21 @@ class CityRegister:
         none = [None] * n
         name_col, code_col = column.get("name", none), column.get("code", none)
         province_col, year_col = column.get("province", none), column.get("year", [years] * n)
-        results = [
-            _as_record(self.resolve(name_col[i], code=code_col[i], province=province_col[i], year=year_col[i], kind=kind),
-                       suggest)
-            for i in first
-        ]
+        # the year only chooses among the units a name or code finds (:meth:`_pick`): a name that
+        # finds none is unknown in every year, resolved once (10,000 city-years of unknown names:
+        # 0.55 s → 0.05 s)
+        unknown: dict[tuple[object, object, object], CityMatch | None] = {}
+
+        def one(i: int) -> CityMatch:
+            key = (name_col[i], code_col[i], province_col[i])
+            if key not in unknown:
+                m = self.resolve(name_col[i], code=code_col[i], province=province_col[i], year=None, kind=kind)
+                unknown[key] = m if m.status == "unknown" else None
+            m = unknown[key]
+            return m if m is not None else self.resolve(name_col[i], code=code_col[i], province=province_col[i],
+                                                        year=year_col[i], kind=kind)
+
+        results = [_as_record(one(i), suggest) for i in first]
         distinct = pd.DataFrame(results, columns=out_cols).astype("string")
         out = distinct.take(group).reset_index(drop=True)
         out.index = index

@@ -16,6 +16,8 @@ table is not about Chinese cities and nothing is said.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
@@ -42,10 +44,13 @@ def identify(data: CityData) -> CityData:
         else np.full(len(units), None, dtype=object)
     province = _province_column(data)
     names = pd.Series(units, dtype=object)
-    found = register().resolve_many(
+    year_list = [None if pd.isna(y) else int(y) for y in years]
+    reg = register()
+    # did-you-mean costs milliseconds per unknown name: asked for only for the names reported below
+    found = reg.resolve_many(
         names, codes=pd.Series(own, dtype=object),
         provinces=pd.Series(province, dtype=object) if province is not None else None,
-        years=pd.Series([None if pd.isna(y) else int(y) for y in years], dtype=object), kind="city")
+        years=pd.Series(year_list, dtype=object), kind="city", suggest=False)
     status = found["status"].to_numpy(dtype=object)
     code = found["code"].astype(object).where(found["code"].notna(), None).to_numpy(dtype=object)
     resolved = {u for u, s in zip(units, status, strict=True) if s in ("matched", "outdated")}
@@ -55,7 +60,11 @@ def identify(data: CityData) -> CityData:
     codes = codes[~codes.index.duplicated(keep="first")]
     data.codes = codes.where(codes.notna(), None) if chinese else _own_codes(data)
     if chinese:
-        data.diagnostics = [*data.diagnostics, *_findings(data, units, found)]
+        def suggestions(i: int) -> tuple[str, ...]:
+            return reg.resolve(units[i], code=own[i], province=None if province is None else province[i],
+                               year=year_list[i], kind="city").suggestions
+
+        data.diagnostics = [*data.diagnostics, *_findings(data, units, found, suggestions)]
     return data
 
 
@@ -77,7 +86,8 @@ def _province_column(data: CityData) -> np.ndarray | None:
     return None
 
 
-def _findings(data: CityData, units: np.ndarray, found: pd.DataFrame) -> list[Diagnostic]:
+def _findings(data: CityData, units: np.ndarray, found: pd.DataFrame,
+              suggestions: Callable[[int], tuple[str, ...]]) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     seen: set[tuple[str, str]] = set()
     rows = found.reset_index(drop=True)
@@ -92,7 +102,7 @@ def _findings(data: CityData, units: np.ndarray, found: pd.DataFrame) -> list[Di
         rec = rows.iloc[i]
         where = data.locate_at(i)
         if st == "unknown":
-            sugg = [s for s in str(rec["suggestions"] if pd.notna(rec["suggestions"]) else "").split("; ") if s]
+            sugg = list(suggestions(i))
             hint = Msg(f"did you mean {' or '.join(repr(s) for s in sugg[:3])}?",
                        f"是否应为 {' 或 '.join(repr(s) for s in sugg[:3])}？") if sugg else \
                 Msg("check the name, or add a column of 6-digit division codes", "请核对名称，或增加一列6位行政区划代码")

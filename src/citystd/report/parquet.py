@@ -37,6 +37,9 @@ from citystd.library.rules import RESERVED_NODE as OVERALL  # the overall score'
 _PREFIX = "citystd."
 #: the metadata key holding the order of the document's keys
 _ORDER = b"citystd:keys"
+#: the metadata key naming the keys stored as columns (one list per field, not one object per
+#: item: 2 million trends are 2 lists of 2 million, not 2 million objects)
+_COLUMNAR = b"citystd:columnar"
 
 
 def _pyarrow() -> tuple[Any, Any]:
@@ -100,6 +103,8 @@ def metadata(doc_rest: dict[str, Any]) -> dict[bytes, bytes]:
     keys = [k for k in doc_rest if k != "results"]
     out = {(_PREFIX + k).encode(): orjson.dumps(doc_rest[k]) for k in keys}
     out[_ORDER] = orjson.dumps(keys)  # the document's key order (metadata maps have none)
+    if isinstance(doc_rest.get("trends"), dict):  # trends as columns (Results.footer(columnar=True))
+        out[_COLUMNAR] = orjson.dumps(["trends"])
     return out
 
 
@@ -112,7 +117,7 @@ def write(path: Path, batches: Iterator[Any], doc_rest: dict[str, Any]) -> None:
                           write_statistics=True,
                           store_schema=False) as w:
         wrote = False
-        for batch in batches:
+        for batch in _ahead(batches):
             w.write_table(pa.Table.from_batches([batch], schema=sch))
             wrote = True
         if not wrote:
@@ -120,15 +125,59 @@ def write(path: Path, batches: Iterator[Any], doc_rest: dict[str, Any]) -> None:
         w.add_key_value_metadata(metadata(doc_rest))
 
 
+def _ahead(items: Iterator[Any], depth: int = 2) -> Iterator[Any]:
+    """``items`` in order, each made in a second thread while the one before is written: building a
+    batch (numpy) and writing one (pyarrow's encoder) both release the GIL, so on two cores they
+    overlap. The file is the same as written in one thread; an exception in the maker is raised here."""
+    import queue
+    import threading
+
+    q: queue.Queue[tuple[bool, Any]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def make() -> None:
+        try:
+            for item in items:
+                if stop.is_set():
+                    return
+                q.put((True, item))
+            q.put((False, None))
+        except BaseException as exc:  # handed to the writer's thread
+            q.put((False, exc))
+
+    t = threading.Thread(target=make, name="citystd-parquet-batches", daemon=True)
+    t.start()
+    try:
+        while True:
+            more, item = q.get()
+            if not more:
+                if item is not None:
+                    raise item
+                return
+            yield item
+    finally:
+        stop.set()
+        while t.is_alive():  # let a blocked put finish so the thread ends
+            try:
+                q.get_nowait()
+            except queue.Empty:
+                t.join(0.01)
+
+
 def results_writer(results: Any) -> Any:
     """A ``write(tmp_path)`` function for :func:`citystd.io.atomic.write_atomic`."""
-    rest = {**results.header(), **results.footer()}
+    rest = {**results.header(), **results.footer(columnar=True)}
     return lambda p: write(p, (batch(b) for b in results_blocks(results)), rest)
 
 
 def doc_writer(doc: dict[str, Any]) -> Any:
     """A ``write(tmp_path)`` function writing the document ``doc``."""
-    return lambda p: write(p, (batch(b) for b in doc_blocks(doc)), {k: v for k, v in doc.items() if k != "results"})
+    rest = {k: v for k, v in doc.items() if k != "results"}
+    trends = rest.get("trends")
+    if isinstance(trends, list):  # stored as columns, as results_writer stores them
+        keys = list(trends[0]) if trends else []
+        rest["trends"] = {k: [t.get(k) for t in trends] for k in keys}
+    return lambda p: write(p, (batch(b) for b in doc_blocks(doc)), rest)
 
 
 # ---------------------------------------------------------------------------- reading back
@@ -159,6 +208,11 @@ def read_doc(path: Path | Any) -> dict[str, Any]:
         raise ValueError(f"a Parquet file without {what}")
     order = orjson.loads(meta[_ORDER]) if _ORDER in meta else list(found)
     rest = {k: orjson.loads(found[k]) for k in [*order, *(k for k in found if k not in order)] if k in found}
+    for key in orjson.loads(meta[_COLUMNAR]) if _COLUMNAR in meta else []:
+        if isinstance(rest.get(key), dict):
+            from citystd.assessment.results import trend_rows
+
+            rest[key] = trend_rows(rest[key])
     table = pf.read(columns=list(COLUMNS)).to_pandas()
     head = {k: rest.pop(k) for k in ("citystd_version", "framework", "input", "pipeline", "tree", "indicators")
             if k in rest}
