@@ -38,12 +38,15 @@ def written(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 def test_the_table_holds_every_score_of_the_json_results(written: tuple[Path, Path]) -> None:
     js, pqt = written
     doc = json.loads(js.read_text(encoding="utf-8"))
-    df = pd.read_parquet(pqt)
-    assert tuple(df.columns) == parquet.COLUMNS
+    every = pd.read_parquet(pqt)
+    assert tuple(every.columns) == parquet.TABLE_COLUMNS
+    df = every[every["kind"].isin(["node", "indicator"])]
     rows = doc["results"]
     nodes, inds = list(rows[0]["nodes"]), list(doc["indicators"])
     assert len(df) == len(rows) * (1 + len(nodes) + len(inds))
-    assert set(df["kind"]) == {"node", "indicator"}
+    assert set(every["kind"]) == {"node", "indicator", "trend"}  # the panel's pipeline changes no cell
+    assert len(every) == len(df) + len(doc["trends"]) + len(doc["records"])
+    assert df[list(parquet.TREND_COLUMNS + parquet.RECORD_COLUMNS)].isna().all().all()
     # the overall score of every city-year, in the document's order
     overall = df[(df["kind"] == "node") & (df["id"] == "overall")]
     assert list(overall["city"]) == [r["city"] for r in rows]
@@ -60,6 +63,61 @@ def test_the_table_holds_every_score_of_the_json_results(written: tuple[Path, Pa
     assert [None if pd.isna(v) else v for v in part["value"]] == [r["indicators"][ind]["value"] for r in rows]
     assert [None if pd.isna(v) else v for v in part["rating"]] == [r["indicators"][ind]["rating"] for r in rows]
     assert part["coverage"].isna().all()
+
+
+@pytest.fixture(scope="module")
+def core_written(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """Yearbook and census excerpts scored with `core`, whose pipeline imputes (records) over years (trends)."""
+    d = tmp_path_factory.mktemp("parquet-core")
+    for name in ("results.json", "results.parquet"):
+        r = invoke("score", str(ROOT / "tests" / "data" / "china-city-yearbook-2024"),
+                   str(ROOT / "tests" / "data" / "china-census"), "-f", "core", "--keep-going", "-o", str(d / name))
+        assert r.exit_code == 0, r.output
+    return d / "results.json", d / "results.parquet"
+
+
+def test_trends_and_records_are_rows(core_written: tuple[Path, Path]) -> None:
+    js, pqt = core_written
+    assert parquet.read_doc(pqt) == json.loads(js.read_text(encoding="utf-8"))
+    doc = json.loads(js.read_text(encoding="utf-8"))
+    every = pd.read_parquet(pqt)
+    trends = every[every["kind"] == "trend"]
+    assert len(trends) == len(doc["trends"]) > 0
+    first = doc["trends"][0]
+    row = trends.iloc[0]
+    assert (row["city"], row["id"], row["cagr"], row["slope"]) == (first["city"], first["indicator"], first["cagr"],
+                                                                   first["slope"])
+    assert pd.isna(row["year"]) and pd.isna(row["score"])
+    assert [None if pd.isna(v) else v for v in trends["status"]] == [t.get("status") for t in doc["trends"]]
+    records = every[every["kind"] == "record"]
+    assert len(records) == len(doc["records"]) > 0
+    got = [(r.city, None if pd.isna(r.year) else r.year, r.id, r.stage, r.action,
+            None if pd.isna(r.before) else r.before, None if pd.isna(r.after) else r.after)
+           for r in records.itertuples()]
+    assert got == [tuple(x.values()) for x in doc["records"]]
+    # the footer stays small: any reader opens the file with its default limits
+    meta = pq.read_metadata(pqt).metadata
+    assert b"citystd.trends" not in meta and b"citystd.records" not in meta
+    assert json.loads(meta[b"citystd:rows"]) == {"records": list(doc["records"][0]),
+                                                 "trends": list(doc["trends"][0])}
+
+
+def test_files_with_trends_in_the_metadata_still_read(written: tuple[Path, Path], tmp_path: Path) -> None:
+    """Files written before trends became rows kept them in the footer as one list per field."""
+    import pyarrow as pa
+
+    js, pqt = written
+    doc = json.loads(js.read_text(encoding="utf-8"))
+    table = pq.read_table(pqt)
+    kinds = table.column("kind").to_pandas()
+    old = table.filter(pa.array(kinds.isin(["node", "indicator"]).to_numpy())).select(list(parquet.COLUMNS))
+    meta = {k: v for k, v in pq.read_metadata(pqt).metadata.items() if k != b"citystd:rows"}
+    trends = doc["trends"]
+    meta[b"citystd.trends"] = json.dumps({k: [t.get(k) for t in trends] for k in trends[0]}).encode()
+    meta[b"citystd:columnar"] = b'["trends"]'
+    meta[b"citystd.records"] = json.dumps(doc["records"]).encode()
+    pq.write_table(old.replace_schema_metadata(meta), tmp_path / "old.parquet")
+    assert parquet.read_doc(tmp_path / "old.parquet") == doc
 
 
 def test_metadata_names_the_framework_input_and_pipeline(written: tuple[Path, Path]) -> None:
@@ -99,7 +157,7 @@ def test_polars_and_duckdb_read_the_table(written: tuple[Path, Path]) -> None:
     _, pqt = written
     expected = pd.read_parquet(pqt)
     frame = pl.read_parquet(pqt)
-    assert frame.columns == list(parquet.COLUMNS) and frame.height == len(expected)
+    assert frame.columns == list(parquet.TABLE_COLUMNS) and frame.height == len(expected)
     best = frame.filter((pl.col("id") == "overall") & (pl.col("year") == 2023)).sort("rank").row(0, named=True)
     top = expected[(expected["id"] == "overall") & (expected["year"] == 2023)].sort_values("rank").iloc[0]
     assert (best["city"], best["score"]) == (top["city"], top["score"])

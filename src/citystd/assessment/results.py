@@ -70,16 +70,17 @@ class Results:
             "indicators": {i: _indicator_meta(self.lib, spec, i) for i in self.inds},
         }
 
-    def footer(self, *, columnar: bool = False) -> dict[str, Any]:
-        """The document after ``results``. ``columnar``: ``trends`` as one list per field
-        (:func:`trend_columns`; the Parquet writer stores it so) instead of one dict per trend."""
+    def footer(self, *, tables: bool = False) -> dict[str, Any]:
+        """The document after ``results``. ``tables``: ``records`` and ``trends`` as DataFrames
+        (:func:`record_table`, :func:`trend_table`; the Parquet writer stores them as rows) instead
+        of one dict per record and trend."""
         from citystd.assessment.gaps import section  # gap analysis and priorities (docs/results.md, gaps)
 
         out = {
             "dropped": _dropped(self.scores.dropped),
-            "records": _records(self.scores.records),
+            "records": record_table(self.scores.records) if tables else _records(self.scores.records),
             "issues": [d.to_dict(self.lang) for d in self.issues],
-            "trends": trend_columns(self.scores.trends) if columnar else _trends(self.scores.trends),
+            "trends": trend_table(self.scores.trends) if tables else _trends(self.scores.trends),
             "gaps": section(self),
             "peers": getattr(self, "peers", None),  # set by --compare-with (citystd.assessment.peers)
         }
@@ -262,29 +263,53 @@ def _dropped(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return out
 
 
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+#: the fields of a record in the document, in order
+RECORD_FIELDS = ("city", "year", "indicator", "stage", "action", "before", "after")
+
+
+def record_table(frame: pd.DataFrame | None) -> pd.DataFrame:
+    """The ``records`` of the document as a table with the columns of :data:`RECORD_FIELDS`, in the
+    document's order (by year, city, indicator, stage); text columns categorical."""
     if frame is None or not len(frame):
-        return []
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in RECORD_FIELDS})
     f = frame.sort_values(["year", "unit", "indicator", "stage"], kind="stable", na_position="first")
+    return pd.DataFrame({"city": f["unit"], "year": f["year"], "indicator": f["indicator"], "stage": f["stage"],
+                         "action": f["action"], "before": f["before"], "after": f["after"]}).reset_index(drop=True)
+
+
+def _records(frame: pd.DataFrame | None) -> list[dict[str, Any]]:
+    f = record_table(frame)
     return [
         {"city": str(u), "year": _year(y), "indicator": str(i), "stage": str(s), "action": str(a),
          "before": _num(b), "after": _num(af)}
-        for u, y, i, s, a, b, af in zip(f["unit"], f["year"], f["indicator"], f["stage"], f["action"], f["before"],
+        for u, y, i, s, a, b, af in zip(f["city"], f["year"], f["indicator"], f["stage"], f["action"], f["before"],
                                         f["after"], strict=True)
     ]
 
 
-def trend_columns(frame: pd.DataFrame | None) -> dict[str, list[Any]]:
-    """The ``trends`` of the document as columns: ``city``, ``indicator``, then ``cagr``, ``slope``,
-    ``progress`` and ``status`` as far as computed — one list each, in the document's order."""
+def trend_table(frame: pd.DataFrame | None) -> pd.DataFrame:
+    """The ``trends`` of the document as a table: ``city``, ``indicator``, then ``cagr``, ``slope``,
+    ``progress`` and ``status`` as far as computed, in the document's order (by city, indicator),
+    only the trends with a number."""
     if frame is None or not len(frame):
-        return {}
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in ("city", "indicator")})
     f = frame.reset_index()
     numeric = [c for c in ("cagr", "slope", "progress") if c in f.columns]
     keep = f[numeric].notna().any(axis=1)
     f = f.loc[keep].sort_values(["unit", "indicator"], kind="stable")
-    out: dict[str, list[Any]] = {"city": f["unit"].astype(str).tolist(), "indicator": f["indicator"].astype(str).tolist()}
-    out.update({c: _floats(f[c].to_numpy(dtype="float64")) for c in numeric})
+    out = pd.DataFrame({"city": f["unit"].astype(str), "indicator": f["indicator"].astype(str)})
+    for c in numeric:
+        out[c] = f[c].to_numpy(dtype="float64")
+    if "status" in f.columns:
+        out["status"] = f["status"].to_numpy(dtype=object)
+    return out.reset_index(drop=True)
+
+
+def trend_columns(frame: pd.DataFrame | None) -> dict[str, list[Any]]:
+    """:func:`trend_table` as one list per field (None for missing)."""
+    f = trend_table(frame)
+    out: dict[str, list[Any]] = {"city": f["city"].tolist(), "indicator": f["indicator"].tolist()}
+    out.update({c: _floats(f[c].to_numpy(dtype="float64")) for c in ("cagr", "slope", "progress") if c in f})
     if "status" in f.columns:
         out["status"] = [None if pd.isna(v) else str(v) for v in f["status"]]
     return out

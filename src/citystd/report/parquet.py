@@ -1,21 +1,25 @@
-"""Results as one Parquet file: a tidy table of every score, the rest of the document as metadata.
+"""Results as one Parquet file: a tidy table of every score, trend and record; the rest of the
+document as metadata.
 
-The table has one row per city-year and *item* — the overall score, each node of the tree, each
-indicator — with the columns of :data:`COLUMNS`::
+The table has one row per city-year and *item* — the overall score, each node of the tree,
+each indicator — then one row per trend (city and indicator) and one per record (a cell the
+pipeline changed), with the columns of :data:`TABLE_COLUMNS`::
 
-    city  code  year  kind       id                 value  score  rank  rating  coverage
-    A     null  2023  node       overall            null   61.2   3     yellow  0.95
-    A     null  2023  node       urban_economy      null   70.1   2     green   1.0
-    A     null  2023  indicator  unemployment_rate  3.1    86.3   4     green   null
+    city  code  year  kind       id                 value  score  rank  rating  coverage  cagr   …  stage   …
+    A     null  2023  node       overall            null   61.2   3     yellow  0.95      null      null
+    A     null  2023  indicator  unemployment_rate  3.1    86.3   4     green   null      null      null
+    A     null  null  trend      unemployment_rate  null   null   null  null    null      -0.02     null
+    A     null  2021  record     unemployment_rate  null   null   null  null    null      null      impute
 
-``kind`` is ``node`` or ``indicator``; the overall score is the node ``overall``. Rows come item
-by item (the overall score, the nodes in tree order, then the indicators), each item's city-years
-in the order of the results document. Everything else of the results document (framework, input
-hashes, pipeline, tree, indicator metadata, issues, records, trends, gaps, peers) is stored as
+``kind`` is ``node``, ``indicator``, ``trend`` or ``record``; the overall score is the node
+``overall``; a column a kind does not use is null. Rows come item by item (the overall score, the
+nodes in tree order, then the indicators), each item's city-years in the order of the results
+document, then the trends and the records in the document's order. Everything else of the results
+document (framework, input hashes, pipeline, tree, indicator metadata, issues, gaps, peers) is
 JSON in the file's key-value metadata under ``citystd.*`` keys, so :func:`read_doc` gives back the
 very document :mod:`citystd.assessment.results` built: ``citystd report results.parquet`` renders
-the same reports as from ``results.json``. Any Parquet reader (pandas, polars, DuckDB, Spark)
-reads the table; the metadata is plain JSON text.
+the same reports as from ``results.json``. Trends and records are rows, not metadata, because a
+panel of 10,000 cities has millions of them and Parquet readers refuse a footer over 100 MB.
 
 Written with pyarrow (the ``parquet`` extra), in row groups of a few items each so that memory
 stays bounded for 100,000 cities × 200 indicators; the same input gives byte-identical files
@@ -29,17 +33,27 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
-from citystd.assessment.tidy import COLUMNS, RATINGS, Block, doc_blocks, results_blocks
+from citystd.assessment.tidy import BLOCK_ROWS, COLUMNS, RATINGS, Block, doc_blocks, results_blocks
 from citystd.library.rules import RESERVED_NODE as OVERALL  # the overall score's id among the nodes
 
+#: the columns of trend rows (null in other rows)
+TREND_COLUMNS = ("cagr", "slope", "progress", "status")
+#: the columns of record rows (null in other rows)
+RECORD_COLUMNS = ("stage", "action", "before", "after")
+#: every column of the table, in order
+TABLE_COLUMNS = (*COLUMNS, *TREND_COLUMNS, *RECORD_COLUMNS)
 #: document keys stored as metadata (everything but ``results``), each as ``citystd.<key>``
 _PREFIX = "citystd."
 #: the metadata key holding the order of the document's keys
 _ORDER = b"citystd:keys"
-#: the metadata key naming the keys stored as columns (one list per field, not one object per
-#: item: 2 million trends are 2 lists of 2 million, not 2 million objects)
+#: the metadata key naming the document keys stored as rows, each with the fields of its entries
+_ROWS = b"citystd:rows"
+#: files of citystd 0.x before trends became rows: trends as one list per field in the metadata
 _COLUMNAR = b"citystd:columnar"
+#: document keys stored as rows, and the ``kind`` of their rows
+_ROW_KINDS = {"trends": "trend", "records": "record"}
 
 
 def _pyarrow() -> tuple[Any, Any]:
@@ -59,11 +73,24 @@ def _pyarrow() -> tuple[Any, Any]:
 def schema() -> Any:
     pa, _ = _pyarrow()
     text = pa.dictionary(pa.int32(), pa.string())
+    small = pa.dictionary(pa.int8(), pa.string())
     return pa.schema([
-        ("city", text), ("code", pa.string()), ("year", pa.int32()), ("kind", pa.dictionary(pa.int8(), pa.string())),
+        ("city", text), ("code", pa.string()), ("year", pa.int32()), ("kind", small),
         ("id", text), ("value", pa.float64()), ("score", pa.float64()), ("rank", pa.int32()),
-        ("rating", pa.dictionary(pa.int8(), pa.string())), ("coverage", pa.float64()),
+        ("rating", small), ("coverage", pa.float64()),
+        ("cagr", pa.float64()), ("slope", pa.float64()), ("progress", pa.float64()), ("status", small),
+        ("stage", small), ("action", small), ("before", pa.float64()), ("after", pa.float64()),
     ])
+
+
+def _nulls(sch: Any, names: tuple[str, ...], n: int) -> list[Any]:
+    pa, _ = _pyarrow()
+    return [pa.nulls(n, sch.field(c).type) for c in names]
+
+
+def _kind(name: str, n: int) -> Any:
+    pa, _ = _pyarrow()
+    return pa.DictionaryArray.from_arrays(pa.array(np.zeros(n, dtype=np.int8), pa.int8()), pa.array([name], pa.string()))
 
 
 def batch(b: Block) -> Any:
@@ -88,41 +115,120 @@ def batch(b: Block) -> Any:
                                           pa.array(rows.cities, pa.string()))
     code = pa.array(rows.codes * k, pa.string()) if rows.has_codes else pa.nulls(total, pa.string())
     year = pa.array(np.tile(rows.years, k).astype(np.int32), pa.int32(), mask=np.tile(rows.year_missing, k))
-    kinds = pa.DictionaryArray.from_arrays(pa.array(np.zeros(total, dtype=np.int8), pa.int8()),
-                                           pa.array([b.kind], pa.string()))
     item = pa.DictionaryArray.from_arrays(pa.array(np.repeat(np.arange(k, dtype=np.int32), rows.n), pa.int32()),
                                           pa.array(b.ids, pa.string()))
-    return pa.record_batch([city, code, year, kinds, item, floats(b.value), floats(b.score), ranks, ratings,
-                            floats(b.coverage)], schema=schema())
+    sch = schema()
+    return pa.record_batch([city, code, year, _kind(b.kind, total), item, floats(b.value), floats(b.score), ranks,
+                            ratings, floats(b.coverage), *_nulls(sch, (*TREND_COLUMNS, *RECORD_COLUMNS), total)],
+                           schema=sch)
 
 
-def metadata(doc_rest: dict[str, Any]) -> dict[bytes, bytes]:
-    """The ``citystd.*`` key-value metadata: each document key but ``results`` as JSON text."""
+def _text(values: Any) -> Any:
+    """A dictionary array of a column of text (a pandas Categorical or any sequence; None/NaN → null)."""
+    pa, _ = _pyarrow()
+    cat = values if isinstance(values, pd.Categorical) else pd.Categorical(pd.Series(values, dtype=object))
+    cats = [str(c) for c in cat.categories]
+    codes = np.asarray(cat.codes)
+    return pa.DictionaryArray.from_arrays(pa.array(codes.astype(np.int32), pa.int32(), mask=codes < 0),
+                                          pa.array(cats, pa.string()))
+
+
+def _small(arr: Any) -> Any:
+    """``arr`` (int32-indexed dictionary) with int8 indices, for a column of few distinct values."""
+    pa, _ = _pyarrow()
+    if len(arr.dictionary) > 127:  # cannot happen for the stage, action and status vocabularies
+        raise ValueError("more than 127 distinct values in a small text column")
+    return pa.DictionaryArray.from_arrays(arr.indices.cast(pa.int8()), arr.dictionary)
+
+
+def _float_column(x: np.ndarray | None, n: int) -> Any:
+    pa, _ = _pyarrow()
+    if x is None:
+        return pa.nulls(n, pa.float64())
+    return pa.array(x, pa.float64(), mask=np.isnan(x))
+
+
+def _year_column(values: Any, n: int) -> Any:
+    pa, _ = _pyarrow()
+    if values is None:
+        return pa.nulls(n, pa.int32())
+    y = pd.array(pd.Series(values, dtype=object), dtype="Int64") if not isinstance(values, pd.Series) \
+        else values.astype("Int64")
+    missing = np.asarray(y.isna(), dtype=bool)
+    return pa.array(np.where(missing, 0, y.to_numpy(dtype="float64", na_value=0)).astype(np.int32), pa.int32(),
+                    mask=missing)
+
+
+def table_batches(key: str, table: pd.DataFrame) -> Iterator[Any]:
+    """Record batches of the document key ``key`` (``trends`` or ``records``) from its table
+    (:func:`~citystd.assessment.results.trend_table`, :func:`~citystd.assessment.results.record_table`)."""
+    pa, _ = _pyarrow()
+    sch = schema()
+    kind = _ROW_KINDS[key]
+    for start in range(0, len(table), BLOCK_ROWS):
+        part = table.iloc[start:start + BLOCK_ROWS]
+        n = len(part)
+
+        def col(name: str, part: pd.DataFrame = part) -> Any:
+            return part[name] if name in part.columns else None
+
+        def cat(name: str, part: pd.DataFrame = part, n: int = n) -> Any:
+            v = col(name, part)
+            if v is None:
+                return pa.nulls(n, sch.field(name).type)
+            v = v.array if isinstance(v.dtype, pd.CategoricalDtype) else v
+            return _text(v)
+
+        cols = {
+            "city": cat("city"), "code": pa.nulls(n, pa.string()), "year": _year_column(col("year"), n),
+            "kind": _kind(kind, n), "id": _text(col("indicator").array if isinstance(
+                col("indicator").dtype, pd.CategoricalDtype) else col("indicator")),
+        }
+        for name in ("value", "score", "coverage", "cagr", "slope", "progress", "before", "after"):
+            cols[name] = _float_column(None if col(name) is None else col(name).to_numpy(dtype="float64",
+                                                                                       na_value=np.nan), n)
+        cols["rank"] = pa.nulls(n, pa.int32())
+        for name in ("rating", "status", "stage", "action"):
+            cols[name] = pa.nulls(n, sch.field(name).type) if col(name) is None else _small(cat(name))
+        yield pa.record_batch([cols[c] for c in TABLE_COLUMNS], schema=sch)
+
+
+def metadata(doc_rest: dict[str, Any], rows: dict[str, list[str]]) -> dict[bytes, bytes]:
+    """The ``citystd.*`` key-value metadata: each document key but ``results`` and the keys stored
+    as rows (``rows``: key → the fields of its entries) as JSON text."""
     import orjson
 
     keys = [k for k in doc_rest if k != "results"]
-    out = {(_PREFIX + k).encode(): orjson.dumps(doc_rest[k]) for k in keys}
+    out = {(_PREFIX + k).encode(): orjson.dumps(doc_rest[k]) for k in keys if k not in rows}
     out[_ORDER] = orjson.dumps(keys)  # the document's key order (metadata maps have none)
-    if isinstance(doc_rest.get("trends"), dict):  # trends as columns (Results.footer(columnar=True))
-        out[_COLUMNAR] = orjson.dumps(["trends"])
+    out[_ROWS] = orjson.dumps(rows)
     return out
 
 
 def write(path: Path, batches: Iterator[Any], doc_rest: dict[str, Any]) -> None:
-    """Write the batches and metadata to ``path`` (the caller makes it atomic)."""
+    """Write the batches, the rows of ``trends`` and ``records`` (tables in ``doc_rest``) and the
+    metadata to ``path`` (the caller makes it atomic)."""
     pa, pq = _pyarrow()
     sch = schema()
+    tables = {k: doc_rest[k] for k in _ROW_KINDS if isinstance(doc_rest.get(k), pd.DataFrame)}
+    fields = {k: [str(c) for c in t.columns] for k, t in tables.items()}
+
+    def every() -> Iterator[Any]:
+        yield from batches
+        for key, table in tables.items():
+            yield from table_batches(key, table)
+
     # store_schema=False: pyarrow would otherwise repeat the metadata, base64-encoded, in its own schema
-    with pq.ParquetWriter(str(path), sch, compression="zstd", use_dictionary=["city", "code", "kind", "id", "rating"],
-                          write_statistics=True,
-                          store_schema=False) as w:
+    with pq.ParquetWriter(str(path), sch, compression="zstd",
+                          use_dictionary=["city", "code", "kind", "id", "rating", "status", "stage", "action"],
+                          write_statistics=True, store_schema=False) as w:
         wrote = False
-        for batch in _ahead(batches):
-            w.write_table(pa.Table.from_batches([batch], schema=sch))
+        for b in _ahead(every()):
+            w.write_table(pa.Table.from_batches([b], schema=sch))
             wrote = True
         if not wrote:
             w.write_table(sch.empty_table())
-        w.add_key_value_metadata(metadata(doc_rest))
+        w.add_key_value_metadata(metadata(doc_rest, fields))
 
 
 def _ahead(items: Iterator[Any], depth: int = 2) -> Iterator[Any]:
@@ -166,17 +272,21 @@ def _ahead(items: Iterator[Any], depth: int = 2) -> Iterator[Any]:
 
 def results_writer(results: Any) -> Any:
     """A ``write(tmp_path)`` function for :func:`citystd.io.atomic.write_atomic`."""
-    rest = {**results.header(), **results.footer(columnar=True)}
+    rest = {**results.header(), **results.footer(tables=True)}
     return lambda p: write(p, (batch(b) for b in results_blocks(results)), rest)
 
 
 def doc_writer(doc: dict[str, Any]) -> Any:
     """A ``write(tmp_path)`` function writing the document ``doc``."""
+    from citystd.assessment.results import RECORD_FIELDS
+
     rest = {k: v for k, v in doc.items() if k != "results"}
-    trends = rest.get("trends")
-    if isinstance(trends, list):  # stored as columns, as results_writer stores them
-        keys = list(trends[0]) if trends else []
-        rest["trends"] = {k: [t.get(k) for t in trends] for k in keys}
+    for key in _ROW_KINDS:
+        entries = rest.get(key)
+        if isinstance(entries, list):  # stored as rows, as results_writer stores them
+            names = list(entries[0]) if entries else (list(RECORD_FIELDS) if key == "records"
+                                                      else ["city", "indicator"])
+            rest[key] = pd.DataFrame({k: pd.Series([e.get(k) for e in entries], dtype=object) for k in names})
     return lambda p: write(p, (batch(b) for b in doc_blocks(doc)), rest)
 
 
@@ -198,11 +308,14 @@ def read_doc(path: Path | Any) -> dict[str, Any]:
     """
     import orjson
 
-    _, pq = _pyarrow()
-    pf = pq.ParquetFile(str(path) if isinstance(path, (str, Path)) else path)
+    pa, pq = _pyarrow()
+    # files written before trends became rows may hold a footer beyond pyarrow's default limits
+    pf = pq.ParquetFile(str(path) if isinstance(path, (str, Path)) else path,
+                        thrift_string_size_limit=2**31 - 1, thrift_container_size_limit=2**31 - 1)
     meta = pf.metadata.metadata or {}
     found = {k.decode()[len(_PREFIX):]: v for k, v in meta.items() if k.decode().startswith(_PREFIX)}
-    missing = [c for c in COLUMNS if c not in pf.schema_arrow.names]
+    names = pf.schema_arrow.names
+    missing = [c for c in COLUMNS if c not in names]
     if missing or "framework" not in found:
         what = f"columns {', '.join(missing)}" if missing else "the citystd.framework metadata"
         raise ValueError(f"a Parquet file without {what}")
@@ -213,10 +326,33 @@ def read_doc(path: Path | Any) -> dict[str, Any]:
             from citystd.assessment.results import trend_rows
 
             rest[key] = trend_rows(rest[key])
-    table = pf.read(columns=list(COLUMNS)).to_pandas()
-    head = {k: rest.pop(k) for k in ("citystd_version", "framework", "input", "pipeline", "tree", "indicators")
-            if k in rest}
-    return {**head, "results": _rows(table), **rest}
+    table = pf.read(columns=[c for c in TABLE_COLUMNS if c in names])
+    kinds = table.column("kind").to_pandas()
+    row_fields = orjson.loads(meta[_ROWS]) if _ROWS in meta else {}
+    for key, fields in row_fields.items():
+        part = table.filter(pa.array(np.asarray(kinds == _ROW_KINDS[key]))).to_pandas()
+        rest[key] = _entries(part, fields)
+    scores = table.filter(pa.array(np.asarray(kinds.isin(("node", "indicator"))))).select(list(COLUMNS))
+    ordered = {k: rest[k] for k in order if k in rest}
+    ordered.update({k: v for k, v in rest.items() if k not in ordered})
+    head = {k: ordered.pop(k) for k in ("citystd_version", "framework", "input", "pipeline", "tree", "indicators")
+            if k in ordered}
+    return {**head, "results": _rows(scores.to_pandas()), **ordered}
+
+
+def _entries(t: pd.DataFrame, fields: list[str]) -> list[dict[str, Any]]:
+    """Trend or record rows back to the document's dicts, with ``fields`` (the table's ``id`` is the
+    entry's ``indicator``)."""
+    def conv(name: str) -> list[Any]:
+        col = t["id" if name == "indicator" else name]
+        if name == "year":
+            return [None if pd.isna(v) else int(v) for v in col]
+        if name in ("cagr", "slope", "progress", "before", "after"):
+            return [None if pd.isna(v) else float(v) for v in col]
+        return [None if pd.isna(v) else str(v) for v in col]
+
+    cols = [conv(f) for f in fields]
+    return [dict(zip(fields, row, strict=True)) for row in zip(*cols, strict=True)]
 
 
 def _rows(t: Any) -> list[dict[str, Any]]:
