@@ -622,28 +622,35 @@ def _coverage(spec: ScoringSpec, raw: pd.DataFrame) -> pd.DataFrame:
 
 
 def _trends(spec: ScoringSpec, raw: pd.DataFrame) -> pd.DataFrame | None:
+    from citystd.engine.parallel import column_blocks, map_blocks
     from citystd.engine.trend import Panel, cagr, on_track, progress, slope
 
     years = raw.index.get_level_values("year")
     if years.isna().all() or years.dropna().nunique() < 2:
         return None
     cols = list(spec.indicators)
-    panel = Panel(raw)  # sorted once for every trend
-    c, s = cagr(raw, panel=panel), slope(raw, panel=panel)
-    frames = {"cagr": c, "slope": s}
+    data = raw  # the indicators' columns (run_steps: values.reindex(columns=cols))
+    panel = Panel(data)  # sorted once for every trend and block of columns
     targets = {k: v for k, v in spec.targets.items() if k in cols}
     base = int(years.dropna().min())
-    if targets:
-        tv = pd.Series({k: v[0] for k, v in targets.items()}).reindex(cols)
-        ty = pd.Series({k: (v[1] if v[1] is not None else np.nan) for k, v in targets.items()}).reindex(cols)
-        frames["progress"] = progress(raw, tv, base, panel=panel)
-        direction = pd.Series({k: spec.direction[k] for k in cols}, dtype=object)
-        last = float(years.dropna().max())
-        frames["status"] = on_track(raw, tv, ty.fillna(last), direction, panel=panel)
+    last = float(years.dropna().max())
+    tv = pd.Series({k: v[0] for k, v in targets.items()}, dtype=float).reindex(cols)
+    ty = pd.Series({k: (v[1] if v[1] is not None else np.nan) for k, v in targets.items()}, dtype=float).reindex(cols)
+    direction = pd.Series({k: spec.direction[k] for k in cols}, dtype=object)
+
+    def block(b: slice) -> dict[str, pd.DataFrame]:
+        p, part = panel.block(b), data.iloc[:, b]
+        out = {"cagr": cagr(part, panel=p), "slope": slope(part, panel=p)}
+        if targets:
+            out["progress"] = progress(part, tv, base, panel=p)
+            out["status"] = on_track(part, tv, ty.fillna(last), direction, panel=p)
+        return out
+
+    parts = map_blocks(block, column_blocks(len(panel.y), len(cols)))
     long = []
-    for key, frame in frames.items():
-        stacked = frame.stack(future_stack=True).rename(key)
-        long.append(stacked)
+    for key in parts[0] if parts else ():
+        frame = pd.concat([part[key] for part in parts], axis=1) if len(parts) > 1 else parts[0][key]
+        long.append(frame.stack(future_stack=True).rename(key))
     out = pd.concat(long, axis=1)
     out.index = out.index.set_names(["unit", "indicator"])
     return out

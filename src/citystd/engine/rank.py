@@ -34,12 +34,23 @@ def rank_array(x: np.ndarray) -> np.ndarray:
 
 
 def rank(scores: pd.DataFrame | pd.Series) -> pd.DataFrame | pd.Series:
-    """Sport ranks of every column within each year, as nullable integers (``<NA>`` for NA)."""
+    """Sport ranks of every column within each year, as nullable integers (``<NA>`` for NA).
+
+    Large tables are ranked a block of columns at a time in a few threads
+    (:mod:`citystd.engine.parallel`); each column's ranks are the same either way."""
+    from citystd.engine.parallel import column_blocks, map_blocks
+
     frame = scores.to_frame() if isinstance(scores, pd.Series) else scores
     x = frame.to_numpy(dtype=float)
     ranks = np.full(x.shape, np.nan)
-    for rows in sections(frame.index):  # one pass per year, every column at once
-        ranks[rows] = rank_array(x[rows])
+    years = sections(frame.index)
+
+    def block(cols: slice) -> None:
+        part = x[:, cols]
+        for rows in years:  # one pass per year, every column of the block at once
+            ranks[rows, cols] = rank_array(part[rows])
+
+    map_blocks(block, column_blocks(x.shape[0], x.shape[1]))
     missing = np.isnan(ranks)
     whole = np.where(missing, 0, ranks).astype(np.int64)
     out = pd.DataFrame({j: pd.arrays.IntegerArray(whole[:, j], missing[:, j]) for j in range(x.shape[1])},

@@ -21,6 +21,8 @@ For each unit and indicator, over the years with data (rows with an ``<NA>`` yea
 
 from __future__ import annotations
 
+from functools import cached_property
+
 import numpy as np
 import pandas as pd
 
@@ -31,7 +33,11 @@ STATUSES = ("achieved", "on_track", "moderately_improving", "stagnating", "worse
 
 class Panel:
     """Rows with a year, sorted by (unit, year), and per-unit first/last observations — built once
-    and given to each trend function (``panel=``) when several are computed on the same data."""
+    and given to each trend function (``panel=``) when several are computed on the same data.
+
+    The sorted values (:attr:`x`) are taken from the data only when first used, and
+    :meth:`block` gives the panel of some of the columns sharing the sort, so that a large table
+    can be computed a block of columns at a time (:mod:`citystd.engine.parallel`)."""
 
     def __init__(self, data: pd.DataFrame) -> None:
         years = year_values(data.index)
@@ -42,12 +48,32 @@ class Panel:
         self.codes, self.units = pd.factorize(units)
         order = np.lexsort((self.y, self.codes))
         self.y, self.codes = self.y[order], self.codes[order]
-        self.x = data.to_numpy(dtype=float)[keep][order]
-        self.valid = ~np.isnan(self.x)
-        self.yy = np.where(self.valid, self.y[:, None], np.nan)
+        self._source = data.to_numpy(dtype=float)  # a view where pandas can give one
+        self._rows = np.flatnonzero(keep)[order]
         #: the first row of each unit's run
         self.starts = np.flatnonzero(np.r_[True, self.codes[1:] != self.codes[:-1]]) if len(self.codes) \
             else np.empty(0, dtype=np.intp)
+
+    def block(self, cols: slice) -> Panel:
+        """The panel of the columns ``cols`` (same rows, same sort)."""
+        b = object.__new__(Panel)
+        b.columns, b.y, b.codes, b.units, b.starts = self.columns[cols], self.y, self.codes, self.units, self.starts
+        b._source, b._rows = self._source[:, cols], self._rows
+        return b
+
+    @cached_property
+    def x(self) -> np.ndarray:
+        """The values, rows sorted by (unit, year), rows without a year left out."""
+        return np.take(self._source, self._rows, axis=0)
+
+    @cached_property
+    def valid(self) -> np.ndarray:
+        return ~np.isnan(self.x)
+
+    @cached_property
+    def yy(self) -> np.ndarray:
+        """The year of each value, NaN where the value is missing."""
+        return np.where(self.valid, self.y[:, None], np.nan)
 
     def per_unit(self, values: np.ndarray, how: str) -> np.ndarray:
         """One row per unit: ``how`` ∈ first, last (non-NaN), sum, mean, min, max (NaN skipped).
