@@ -161,14 +161,26 @@ def normalise(
         t = np.where(is_target & np.isnan(t), b, t)
         width = np.where(is_target, np.abs(w - t), b - w)
         bad = width == 0
-        with np.errstate(invalid="ignore", divide="ignore"):
-            y = np.where(is_target, 1.0 - np.abs(x - t) / width, (x - w) / width)
-        if cap:
-            y = np.clip(y, 0.0, 1.0)
-        out = y * span + lo
+        out = np.empty(x.shape)
+
+        def block(c: slice) -> None:  # column blocks in threads (engine/parallel.py); same numbers
+            xb, tc = x[:, c], np.flatnonzero(is_target[c])
+            with np.errstate(invalid="ignore", divide="ignore"):
+                y = (xb - w[c]) / width[c]
+                if tc.size:
+                    y[:, tc] = 1.0 - np.abs(xb[:, tc] - t[c][tc]) / width[c][tc]
+            if cap:
+                np.clip(y, 0.0, 1.0, out=y)
+            y *= span
+            y += lo
+            out[:, c] = y
+
+        from citystd.engine.parallel import column_blocks, map_blocks
+
+        map_blocks(block, column_blocks(*x.shape))
         out[:, bad] = np.nan
         diags += _problem(method, cols, bad[None, :], [None], "has goalposts of zero width", "的目标值区间宽度为零")
-        return pd.DataFrame(out, index=data.index, columns=data.columns), diags
+        return pd.DataFrame(out, index=data.index, columns=data.columns, copy=False), diags
 
     if method == "scaled":
         return _scaled(data, x, sign, is_target, bounds, lo, span, cols, diags)

@@ -42,19 +42,22 @@ def rank(scores: pd.DataFrame | pd.Series) -> pd.DataFrame | pd.Series:
 
     frame = scores.to_frame() if isinstance(scores, pd.Series) else scores
     x = frame.to_numpy(dtype=float)
-    ranks = np.full(x.shape, np.nan)
+    whole = np.zeros(x.shape, dtype=np.int64, order="F")  # columns contiguous: one IntegerArray each
+    missing = np.ones(x.shape, dtype=bool, order="F")
     years = sections(frame.index)
 
     def block(cols: slice) -> None:
         part = x[:, cols]
+        ranks = np.full(part.shape, np.nan)
         for rows in years:  # one pass per year, every column of the block at once
-            ranks[rows, cols] = rank_array(part[rows])
+            ranks[rows] = rank_array(part[rows])
+        gone = np.isnan(ranks)
+        missing[:, cols] = gone
+        whole[:, cols] = np.where(gone, 0, ranks).astype(np.int64)
 
     map_blocks(block, column_blocks(x.shape[0], x.shape[1]))
-    missing = np.isnan(ranks)
-    whole = np.where(missing, 0, ranks).astype(np.int64)
     out = pd.DataFrame({j: pd.arrays.IntegerArray(whole[:, j], missing[:, j]) for j in range(x.shape[1])},
-                       index=frame.index)
+                       index=frame.index, copy=False)
     out.columns = frame.columns
     if isinstance(scores, pd.Series):
         return out.iloc[:, 0].rename(scores.name)

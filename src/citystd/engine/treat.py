@@ -133,18 +133,28 @@ def treat(
     if not (0 <= lo_p < hi_p <= 100):
         raise error("E801", f"percentiles must be 0 ≤ low < high ≤ 100, not {percentiles}",
                     f"百分位数必须满足 0 ≤ 下限 < 上限 ≤ 100，而不是 {percentiles}")
+    from citystd.engine.parallel import column_blocks, map_blocks
+
     cols = select_columns(data, indicators, "treat")
     before = data[cols].to_numpy(dtype=float)
-    after = before.copy()
+    after = np.empty_like(before, order="C")  # every row is in one cross-section (its year, or NA)
     codes = np.zeros(before.shape, dtype=np.int8)
-    for rows in sections(data.index):  # one pass per year: a handful of groups
-        block = before[rows]
-        if method == "winsorise":
-            out, code = _winsorise_block(block, winmax, skew, kurtosis, fallback, boxcox_lambda)
-        else:
-            out, code = _clip_block(block, (lo_p, hi_p))
-        after[rows], codes[rows] = out, code
-    result = data.copy()
-    result[cols] = after
+    years = sections(data.index)
+
+    def block(b: slice) -> None:  # columns are treated independently: blocks in threads (engine/parallel.py)
+        for rows in years:  # one pass per year: a handful of groups
+            part = np.ascontiguousarray(before[rows, b])
+            if method == "winsorise":
+                out, code = _winsorise_block(part, winmax, skew, kurtosis, fallback, boxcox_lambda)
+            else:
+                out, code = _clip_block(part, (lo_p, hi_p))
+            after[rows, b], codes[rows, b] = out, code
+
+    map_blocks(block, column_blocks(*before.shape))
+    if cols == list(data.columns):
+        result = pd.DataFrame(after, index=data.index, columns=data.columns, copy=False)
+    else:
+        result = data.copy()
+        result[cols] = after
     records = make_records(data.index, cols, codes > 0, before, after, "treat", codes, _ACTIONS)
     return result, records
