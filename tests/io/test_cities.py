@@ -540,3 +540,21 @@ def test_docs_cities_list_every_change() -> None:
             assert f"{u.name} {u.code}" in text, u.label()
             for c in u.successors:
                 assert c in text, (u.label(), c)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["北京", "襄樊", "襄阳市", "Suzhou", "C00001", "London", None, "朝阳"]),
+                          st.sampled_from([None, "110000", "420600", "999999"]),
+                          st.sampled_from([None, 1990, 2009, 2020, 2023])), min_size=1, max_size=40))
+def test_resolve_many_equals_resolving_each_row(rows: list) -> None:
+    """Names unknown in every year are resolved once for all their rows; every row still gets what
+    resolving it alone gives."""
+    from citystd.io.cities import _as_record, register
+
+    reg = register()
+    names, codes, years = (pd.Series([r[i] for r in rows], dtype=object) for i in range(3))
+    out = reg.resolve_many(names, codes=codes, years=years, suggest=False)
+    for i, (name, code, year) in enumerate(rows):
+        alone = _as_record(reg.resolve(name, code=code, year=year, kind="city"), False)
+        got = tuple(None if pd.isna(v) else v for v in out.iloc[i])
+        assert got == tuple(None if v is None else str(v) for v in alone), (name, code, year)
