@@ -83,9 +83,25 @@ def schema() -> Any:
     ])
 
 
-def _nulls(sch: Any, names: tuple[str, ...], n: int) -> list[Any]:
+def _null(t: Any, n: int) -> Any:
+    """A null column of type ``t`` and length ``n``, made once per type and length while a file is
+    written and shared by its batches (allocating them anew took 2.5 s of the 100,000 × 200 run)."""
     pa, _ = _pyarrow()
-    return [pa.nulls(n, sch.field(c).type) for c in names]
+    key = (str(t), n)
+    found = _NULLS.get(key)
+    if found is None:
+        if len(_NULLS) >= 32:
+            _NULLS.clear()
+        found = _NULLS[key] = pa.nulls(n, t)
+    return found
+
+
+def _nulls(sch: Any, names: tuple[str, ...], n: int) -> list[Any]:
+    return [_null(sch.field(c).type, n) for c in names]
+
+
+#: the null columns of :func:`_null`, emptied when a file is written
+_NULLS: dict[tuple[str, int], Any] = {}
 
 
 def _kind(name: str, n: int) -> Any:
@@ -101,7 +117,7 @@ def batch(b: Block) -> Any:
 
     def floats(a: np.ndarray | None) -> Any:
         if a is None:
-            return pa.nulls(total, pa.float64())
+            return _null(pa.float64(), total)
         x = b.flat(a)
         return pa.array(x, pa.float64(), mask=np.isnan(x))
 
@@ -113,7 +129,7 @@ def batch(b: Block) -> Any:
                                              pa.array(RATINGS, pa.string()))
     city = pa.DictionaryArray.from_arrays(pa.array(np.tile(rows.city_codes, k), pa.int32()),
                                           pa.array(rows.cities, pa.string()))
-    code = pa.array(rows.codes * k, pa.string()) if rows.has_codes else pa.nulls(total, pa.string())
+    code = pa.array(rows.codes * k, pa.string()) if rows.has_codes else _null(pa.string(), total)
     year = pa.array(np.tile(rows.years, k).astype(np.int32), pa.int32(), mask=np.tile(rows.year_missing, k))
     item = pa.DictionaryArray.from_arrays(pa.array(np.repeat(np.arange(k, dtype=np.int32), rows.n), pa.int32()),
                                           pa.array(b.ids, pa.string()))
@@ -223,9 +239,12 @@ def write(path: Path, batches: Iterator[Any], doc_rest: dict[str, Any]) -> None:
                           use_dictionary=["city", "code", "kind", "id", "rating", "status", "stage", "action"],
                           write_statistics=True, store_schema=False) as w:
         wrote = False
-        for b in _ahead(every()):
-            w.write_table(pa.Table.from_batches([b], schema=sch))
-            wrote = True
+        try:
+            for b in _ahead(every()):
+                w.write_table(pa.Table.from_batches([b], schema=sch))
+                wrote = True
+        finally:
+            _NULLS.clear()
         if not wrote:
             w.write_table(sch.empty_table())
         w.add_key_value_metadata(metadata(doc_rest, fields))
