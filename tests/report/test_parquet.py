@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
@@ -189,3 +190,26 @@ def test_results_without_rows_write_an_empty_table(tmp_path: Path) -> None:
     parquet.doc_writer(empty)(path)
     assert len(pd.read_parquet(path)) == 0
     assert parquet.read_doc(path) == empty
+
+
+def test_the_table_is_read_back_column_wise_or_row_by_row_alike(written: tuple[Path, Path], tmp_path: Path) -> None:
+    """A table where every city-year has every item is spread column-wise (_rows_dense); one with a
+    gap — a row deleted by another tool — is read row by row (_rows), and both read the same cells alike."""
+    import pyarrow as pa
+
+    _, pqt = written
+    every = pd.read_parquet(pqt)
+    scores = every[every["kind"].isin(["node", "indicator"])].reset_index(drop=True)
+    dense = parquet._rows_dense(scores)
+    assert dense is not None and dense == parquet._rows(scores)
+    gap = scores.drop(index=5).reset_index(drop=True)  # the overall score of one city-year is gone
+    assert parquet._rows_dense(gap) is None
+    table = pq.read_table(pqt)
+    keep = np.ones(table.num_rows, dtype=bool)
+    keep[5] = False
+    pq.write_table(table.filter(pa.array(keep)).replace_schema_metadata(table.schema.metadata),
+                   tmp_path / "gap.parquet")
+    doc = parquet.read_doc(tmp_path / "gap.parquet")
+    row = next(r for r in doc["results"] if (r["city"], r["year"]) == (scores["city"][5], scores["year"][5]))
+    same = next(r for r in dense if (r["city"], r["year"]) == (row["city"], row["year"]))
+    assert row["score"] is None and same["score"] is not None and row["nodes"] == same["nodes"]
