@@ -61,10 +61,12 @@ def audit_command(
 
     Exit codes: 0 audited, 1 data, library or uncertainty errors, 2 usage error.
     """
+    from citystd.allocator import tune_for_large_arrays
     from citystd.cli.common import stderr_console, usage_error
     from citystd.cli.formats import print_human
     from citystd.diagnostics import Severity
 
+    tune_for_large_arrays()  # freed arrays reused, not faulted in again (citystd/allocator.py)
     lang = resolve_lang(lang)
     fmt = _format(output, fmt, lang)
     if layout not in ("auto", "wide", "long"):

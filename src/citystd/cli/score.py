@@ -58,6 +58,7 @@ def score_command(
     Several files and folders are one data set, merged on city and year (docs/data.md).
     Exit codes: 0 scored, 1 data or library errors, 2 usage error.
     """
+    from citystd.allocator import tune_for_large_arrays
     from citystd.assessment.scoring import score_file
     from citystd.cli.common import parse_columns, stderr_console, usage_error
     from citystd.cli.formats import print_human
@@ -67,6 +68,7 @@ def score_command(
     from citystd.io.outpath import check_output, is_stdout
     from citystd.library.select import load_framework
 
+    tune_for_large_arrays()  # freed arrays reused, not faulted in again (citystd/allocator.py)
     lang = resolve_lang(lang)
     fmt = pick_format(output, fmt, lang)
     if layout not in ("auto", "wide", "long"):
