@@ -288,21 +288,37 @@ def _records(frame: pd.DataFrame | None) -> list[dict[str, Any]]:
 
 
 def trend_table(frame: pd.DataFrame | None) -> pd.DataFrame:
-    """The ``trends`` of the document as a table: ``city``, ``indicator``, then ``cagr``, ``slope``,
-    ``progress`` and ``status`` as far as computed, in the document's order (by city, indicator),
-    only the trends with a number."""
+    """The ``trends`` of the document as a table: ``city``, ``indicator`` (categorical), then
+    ``cagr``, ``slope``, ``progress`` and ``status`` as far as computed, in the document's order (by
+    city, indicator), only the trends with a number."""
     if frame is None or not len(frame):
         return pd.DataFrame({c: pd.Series(dtype=object) for c in ("city", "indicator")})
-    f = frame.reset_index()
-    numeric = [c for c in ("cagr", "slope", "progress") if c in f.columns]
-    keep = f[numeric].notna().any(axis=1)
-    f = f.loc[keep].sort_values(["unit", "indicator"], kind="stable")
-    out = pd.DataFrame({"city": f["unit"].astype(str), "indicator": f["indicator"].astype(str)})
+    numeric = [c for c in ("cagr", "slope", "progress") if c in frame.columns]
+    keep = np.flatnonzero(frame[numeric].notna().any(axis=1).to_numpy())
+    idx = frame.index
+    # city and indicator as codes into their names sorted as text: sorting the codes sorts the
+    # names, without comparing millions of strings (2 million trends)
+    keys = []
+    for level in (0, 1):
+        names = np.array([str(v) for v in idx.levels[level]], dtype=object)
+        if len(set(names)) < len(names):  # two values with one text: sort the text itself
+            cat = pd.Categorical(np.asarray(idx.get_level_values(level)).astype(str)[keep])
+            keys.append((cat.codes.astype(np.int64), np.asarray(cat.categories, dtype=object)))
+            continue
+        order = np.argsort(names, kind="stable")
+        rank = np.empty(len(names), dtype=np.int64)
+        rank[order] = np.arange(len(names))
+        keys.append((rank[np.asarray(idx.codes[level])[keep]], names[order]))
+    (unit, units), (ind, inds) = keys
+    pos = np.lexsort((ind, unit))
+    at = keep[pos]
+    out = pd.DataFrame({"city": pd.Categorical.from_codes(unit[pos], categories=units).remove_unused_categories(),
+                        "indicator": pd.Categorical.from_codes(ind[pos], categories=inds).remove_unused_categories()})
     for c in numeric:
-        out[c] = f[c].to_numpy(dtype="float64")
-    if "status" in f.columns:
-        out["status"] = f["status"].to_numpy(dtype=object)
-    return out.reset_index(drop=True)
+        out[c] = frame[c].to_numpy(dtype="float64")[at]
+    if "status" in frame.columns:
+        out["status"] = frame["status"].to_numpy(dtype=object)[at]
+    return out
 
 
 def trend_columns(frame: pd.DataFrame | None) -> dict[str, list[Any]]:

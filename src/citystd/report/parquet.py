@@ -140,9 +140,21 @@ def batch(b: Block) -> Any:
 
 
 def _text(values: Any) -> Any:
-    """A dictionary array of a column of text (a pandas Categorical or any sequence; None/NaN → null)."""
+    """A dictionary array of a column of text (a pandas Categorical or any sequence; None/NaN → null),
+    its dictionary the values present, sorted: the same for the same values, whatever they came in."""
     pa, _ = _pyarrow()
-    cat = values if isinstance(values, pd.Categorical) else pd.Categorical(pd.Series(values, dtype=object))
+    if isinstance(values, pd.Categorical):
+        cat = values.remove_unused_categories()
+        names = [str(c) for c in cat.categories]
+        if len(set(names)) < len(names):  # two categories with one text: start from the text
+            cat = pd.Categorical(pd.Series(cat.astype(object), dtype=object).where(cat.notna(), None).map(
+                lambda v: None if v is None else str(v)))
+        else:
+            cat = cat.rename_categories(names)
+            if names != sorted(names):
+                cat = cat.reorder_categories(sorted(names))
+    else:
+        cat = pd.Categorical(pd.Series(values, dtype=object))
     cats = [str(c) for c in cat.categories]
     codes = np.asarray(cat.codes)
     return pa.DictionaryArray.from_arrays(pa.array(codes.astype(np.int32), pa.int32(), mask=codes < 0),
@@ -192,8 +204,7 @@ def table_batches(key: str, table: pd.DataFrame) -> Iterator[Any]:
             v = col(name, part)
             if v is None:
                 return pa.nulls(n, sch.field(name).type)
-            v = v.array if isinstance(v.dtype, pd.CategoricalDtype) else v
-            return _text(v)
+            return _text(v.array if isinstance(v.dtype, pd.CategoricalDtype) else v)
 
         cols = {
             "city": cat("city"), "code": pa.nulls(n, pa.string()), "year": _year_column(col("year"), n),
