@@ -34,6 +34,14 @@ def _ints(s: pd.Series) -> list:
     return [None if math.isnan(v) else int(v) for v in a.tolist()]
 
 
+def _whole(a: np.ndarray) -> list[int | None]:
+    """Whole numbers given as floats (NaN for none) as Python ints and None."""
+    gap = np.isnan(a)
+    out = np.where(gap, 0, a).astype(np.int64).astype(object)
+    out[gap] = None
+    return out.tolist()
+
+
 def _objs(a: Any) -> list:
     return [None if (v is None or (isinstance(v, float) and math.isnan(v))) else v for v in list(a)]
 
@@ -49,12 +57,16 @@ class Results:
         self.node_ids = [n.id for n in spec.nodes if n.id != ROOT]
         self.inds = list(spec.indicators)
         idx = scores.nodes.index
-        units = [str(u) for u in idx.get_level_values("unit")]
-        years = [None if pd.isna(y) else int(y) for y in idx.get_level_values("year")]
-        root_rank = _ints(scores.node_ranks[ROOT])
-        # the document's row order: year, rank (unranked last), city
-        self.order = sorted(range(len(units)), key=lambda r: (years[r] is not None, years[r] or 0,
-                                                              root_rank[r] is None, root_rank[r] or 0, units[r]))
+        unit_text = np.asarray(idx.get_level_values("unit"), dtype=object).astype(str).astype(object)
+        units = unit_text.tolist()
+        year_f = pd.array(idx.get_level_values("year"), dtype="Float64").to_numpy(dtype="float64", na_value=np.nan)
+        years = _whole(year_f)
+        rank_f = scores.node_ranks[ROOT].astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
+        # the document's row order: year (rows without one first), rank (unranked last), city (as text);
+        # lexsort is stable, as the sort it replaces
+        _, unit_code = np.unique(unit_text, return_inverse=True) if len(units) else (None, np.zeros(0, np.int64))
+        self.order = np.lexsort((unit_code, np.nan_to_num(rank_f), np.isnan(rank_f), np.nan_to_num(year_f),
+                                 ~np.isnan(year_f))).tolist()
         self.units, self.years = units, years
         self.codes: list[str | None] = [self.code_of.get(u) for u in units]  # per row, like units
 
