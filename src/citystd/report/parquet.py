@@ -54,6 +54,10 @@ _ROWS = b"citystd:rows"
 _COLUMNAR = b"citystd:columnar"
 #: document keys stored as rows, and the ``kind`` of their rows
 _ROW_KINDS = {"trends": "trend", "records": "record"}
+#: the fields of trends and records stored as columns (any other field of a hand-made document is left out)
+_ROW_FIELDS = frozenset({"city", "year", "indicator", "cagr", "slope", "progress", "status", "stage", "action",
+                         "before", "after"})
+_FLOAT_FIELDS = frozenset({"cagr", "slope", "progress", "before", "after"})
 
 
 def _pyarrow() -> tuple[Any, Any]:
@@ -169,19 +173,9 @@ def _small(arr: Any) -> Any:
     return pa.DictionaryArray.from_arrays(arr.indices.cast(pa.int8()), arr.dictionary)
 
 
-def _float_column(x: np.ndarray | None, n: int) -> Any:
+def _year_column(values: pd.Series) -> Any:
     pa, _ = _pyarrow()
-    if x is None:
-        return pa.nulls(n, pa.float64())
-    return pa.array(x, pa.float64(), mask=np.isnan(x))
-
-
-def _year_column(values: Any, n: int) -> Any:
-    pa, _ = _pyarrow()
-    if values is None:
-        return pa.nulls(n, pa.int32())
-    y = pd.array(pd.Series(values, dtype=object), dtype="Int64") if not isinstance(values, pd.Series) \
-        else values.astype("Int64")
+    y = values.astype("Int64")
     missing = np.asarray(y.isna(), dtype=bool)
     return pa.array(np.where(missing, 0, y.to_numpy(dtype="float64", na_value=0)).astype(np.int32), pa.int32(),
                     mask=missing)
@@ -189,35 +183,31 @@ def _year_column(values: Any, n: int) -> Any:
 
 def table_batches(key: str, table: pd.DataFrame) -> Iterator[Any]:
     """Record batches of the document key ``key`` (``trends`` or ``records``) from its table
-    (:func:`~citystd.assessment.results.trend_table`, :func:`~citystd.assessment.results.record_table`)."""
+    (:func:`~citystd.assessment.results.trend_table`, :func:`~citystd.assessment.results.record_table`);
+    the entry's ``indicator`` is the row's ``id``, a column the entries do not have is null."""
     pa, _ = _pyarrow()
     sch = schema()
-    kind = _ROW_KINDS[key]
     for start in range(0, len(table), BLOCK_ROWS):
         part = table.iloc[start:start + BLOCK_ROWS]
         n = len(part)
 
-        def col(name: str, part: pd.DataFrame = part) -> Any:
-            return part[name] if name in part.columns else None
-
-        def cat(name: str, part: pd.DataFrame = part, n: int = n) -> Any:
-            v = col(name, part)
-            if v is None:
-                return pa.nulls(n, sch.field(name).type)
+        def text(name: str, part: pd.DataFrame = part) -> Any:
+            v = part[name]
             return _text(v.array if isinstance(v.dtype, pd.CategoricalDtype) else v)
 
-        cols = {
-            "city": cat("city"), "code": pa.nulls(n, pa.string()), "year": _year_column(col("year"), n),
-            "kind": _kind(kind, n), "id": _text(col("indicator").array if isinstance(
-                col("indicator").dtype, pd.CategoricalDtype) else col("indicator")),
-        }
-        for name in ("value", "score", "coverage", "cagr", "slope", "progress", "before", "after"):
-            cols[name] = _float_column(None if col(name) is None else col(name).to_numpy(dtype="float64",
-                                                                                       na_value=np.nan), n)
-        cols["rank"] = pa.nulls(n, pa.int32())
-        for name in ("rating", "status", "stage", "action"):
-            cols[name] = pa.nulls(n, sch.field(name).type) if col(name) is None else _small(cat(name))
-        yield pa.record_batch([cols[c] for c in TABLE_COLUMNS], schema=sch)
+        cols = {"kind": _kind(_ROW_KINDS[key], n)}
+        for name in part.columns:
+            if name in ("city", "indicator"):
+                cols["id" if name == "indicator" else name] = text(name)
+            elif name == "year":
+                cols[name] = _year_column(part[name])
+            elif name in ("status", "stage", "action"):
+                cols[name] = _small(text(name))
+            elif name in _FLOAT_FIELDS:
+                x = pd.to_numeric(part[name], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+                cols[name] = pa.array(x, pa.float64(), mask=np.isnan(x))
+        yield pa.record_batch([cols[c] if c in cols else _null(sch.field(c).type, n) for c in TABLE_COLUMNS],
+                              schema=sch)
 
 
 def metadata(doc_rest: dict[str, Any], rows: dict[str, list[str]]) -> dict[bytes, bytes]:
@@ -238,7 +228,7 @@ def write(path: Path, batches: Iterator[Any], doc_rest: dict[str, Any]) -> None:
     pa, pq = _pyarrow()
     sch = schema()
     tables = {k: doc_rest[k] for k in _ROW_KINDS if isinstance(doc_rest.get(k), pd.DataFrame)}
-    fields = {k: [str(c) for c in t.columns] for k, t in tables.items()}
+    fields = {k: [str(c) for c in t.columns if c in _ROW_FIELDS] for k, t in tables.items()}
 
     def every() -> Iterator[Any]:
         yield from batches
