@@ -129,13 +129,18 @@ def cagr(data: pd.DataFrame, *, panel: Panel | None = None) -> pd.DataFrame:
 def slope(data: pd.DataFrame, *, panel: Panel | None = None) -> pd.DataFrame:
     """Least-squares slope of value on year over the years with data (per unit and indicator)."""
     p = panel if panel is not None else Panel(data)
-    n = p.per_unit(p.valid.astype(float), "sum")
-    ybar = p.per_unit(p.yy, "mean")
-    xbar = p.per_unit(p.x, "mean")
+    if not len(p.y):
+        return p.frame(np.empty((0, len(p.columns))))
+    # the sums of per_unit(…, "sum"/"mean"), the count of values made once for all of them
+    add = np.add.reduceat
+    n = add(p.valid.astype(float), p.starts, axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ybar = np.where(n > 0, add(np.where(p.valid, p.yy, 0.0), p.starts, axis=0) / n, np.nan)
+        xbar = np.where(n > 0, add(np.where(p.valid, p.x, 0.0), p.starts, axis=0) / n, np.nan)
     dy = p.yy - ybar[p.codes]
     dx = p.x - xbar[p.codes]
-    sxy = p.per_unit(np.where(p.valid, dy * dx, 0.0), "sum")
-    syy = p.per_unit(np.where(p.valid, dy * dy, 0.0), "sum")
+    sxy = add(np.where(p.valid, dy * dx, 0.0), p.starts, axis=0)
+    syy = add(np.where(p.valid, dy * dy, 0.0), p.starts, axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
         out = sxy / syy
     out[(n < 2) | (syy == 0)] = np.nan
