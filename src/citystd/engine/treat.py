@@ -150,7 +150,11 @@ def treat(
                 out, code = _clip_block(part, (lo_p, hi_p))
             after[rows, b], codes[rows, b] = out, code
 
-    map_blocks(block, column_blocks(*before.shape))
+    # the blocks silence numpy's RuntimeWarnings with warnings.catch_warnings, which is not thread-safe:
+    # silenced here as well, around all of them, so that none leaks while threads enter and leave theirs
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        map_blocks(block, column_blocks(*before.shape))
     if cols == list(data.columns):
         result = pd.DataFrame(after, index=data.index, columns=data.columns, copy=False)
     else:
