@@ -82,3 +82,42 @@ def test_scores_are_byte_identical_with_blocks_in_threads(tmp_path, monkeypatch:
         out[name] = (tmp_path / f"{name}.json").read_bytes()
     assert b'"trends":[{' in out["one"]
     assert out["one"] == out["blocks"]
+
+
+def test_deferred_trends_give_the_same_bytes(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Trends computed in the background while the scores are written (large panels) or at once:
+    the same JSON and Parquet bytes."""
+    from pathlib import Path
+
+    from typer.testing import CliRunner
+
+    from citystd.cli import app
+    from citystd.engine import pipeline
+
+    data = Path(__file__).resolve().parents[2] / "examples" / "cities-2019-2023.csv"
+    out = {}
+    for name, cells in (("now", 10**12), ("deferred", 0)):
+        monkeypatch.setattr(pipeline, "DEFER_TRENDS_CELLS", cells)
+        for ext in ("json", "parquet"):
+            r = CliRunner().invoke(app, ["score", str(data), "-o", str(tmp_path / f"{name}.{ext}")])
+            assert r.exit_code == 0, r.output
+            out[name, ext] = (tmp_path / f"{name}.{ext}").read_bytes()
+    assert out["now", "json"] == out["deferred", "json"] and b'"trends":[{' in out["now", "json"]
+    assert out["now", "parquet"] == out["deferred", "parquet"]
+
+
+def test_a_deferred_value_raises_what_computing_it_raised() -> None:
+    from citystd.engine.pipeline import Deferred
+
+    assert Deferred(lambda: 41 + 1).result() == 42
+
+    def broken() -> None:
+        raise ValueError("no trend")
+
+    with pytest.raises(ValueError, match="no trend"):
+        Deferred(broken).result()
+    import copy
+    import pickle
+
+    assert pickle.loads(pickle.dumps(Deferred(lambda: [1, 2]))) == [1, 2]
+    assert copy.deepcopy({"t": Deferred(lambda: 3)}) == {"t": 3}

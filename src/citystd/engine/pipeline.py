@@ -233,7 +233,54 @@ class Scores:
     records: pd.DataFrame
     diagnostics: list[Diagnostic]
     steps_run: list[dict[str, Any]]
-    trends: pd.DataFrame | None = None
+    #: the trends, or a :class:`Deferred` still computing them (a large panel's trends are computed
+    #: while the scores are written: report/parquet.py and the JSON writer write them last)
+    trend_source: pd.DataFrame | Deferred | None = None
+
+    @property
+    def trends(self) -> pd.DataFrame | None:
+        """Per unit and indicator: ``cagr``, ``slope`` and, with targets, ``progress`` and ``status``."""
+        if isinstance(self.trend_source, Deferred):
+            self.trend_source = self.trend_source.result()
+        return self.trend_source
+
+
+class Deferred:
+    """A value computed in a background thread from the moment it is made; :meth:`result` waits
+    for it and raises what computing it raised."""
+
+    def __init__(self, fn: Any) -> None:
+        import threading
+
+        self._value: Any = None
+        self._error: BaseException | None = None
+
+        def go() -> None:
+            try:
+                self._value = fn()
+            except BaseException as exc:  # raised again in the thread that asks for the result
+                self._error = exc
+
+        self._thread = threading.Thread(target=go, name="citystd-deferred", daemon=True)
+        self._thread.start()
+
+    def result(self) -> Any:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+    def __reduce__(self) -> tuple[Any, tuple[Any]]:  # pickled or deep-copied: the value it computed
+        return _computed, (self.result(),)
+
+
+def _computed(value: Any) -> Any:
+    return value
+
+
+#: panels of more cells than this compute their trends in one background thread while the scores
+#: are written (docs/performance.md); smaller ones at once
+DEFER_TRENDS_CELLS = 4_000_000
 
 
 def run(spec: ScoringSpec, values: pd.DataFrame, attributes: pd.DataFrame | None = None) -> Scores:
@@ -381,7 +428,10 @@ def _summarise(spec: ScoringSpec, state: RunState) -> Scores:
     node_ranks = rank(node_scores)
     ind_col, node_col = _ratings(spec, raw, rate)
     coverage = _coverage(spec, raw)
-    trends = _trends(spec, raw)
+    if raw.size > DEFER_TRENDS_CELLS:  # one thread: the other core is the Parquet encoder's
+        trends: pd.DataFrame | Deferred | None = Deferred(lambda: _trends(spec, raw, workers=1))
+    else:
+        trends = _trends(spec, raw)
     rec_all = pd.concat([r for r in records if len(r)], ignore_index=True) if any(len(r) for r in records) \
         else empty_records()
     return Scores(raw, scores, node_scores, ind_ranks, node_ranks, ind_col, node_col, coverage,
@@ -626,7 +676,7 @@ def _coverage(spec: ScoringSpec, raw: pd.DataFrame) -> pd.DataFrame:
                         index=raw.index)
 
 
-def _trends(spec: ScoringSpec, raw: pd.DataFrame) -> pd.DataFrame | None:
+def _trends(spec: ScoringSpec, raw: pd.DataFrame, workers: int | None = None) -> pd.DataFrame | None:
     from citystd.engine.parallel import column_blocks, map_blocks
     from citystd.engine.trend import Panel, cagr, on_track, progress, slope
 
@@ -651,7 +701,7 @@ def _trends(spec: ScoringSpec, raw: pd.DataFrame) -> pd.DataFrame | None:
             out["status"] = on_track(part, tv, ty.fillna(last), direction, panel=p)
         return out
 
-    parts = map_blocks(block, column_blocks(len(panel.y), len(cols)))
+    parts = map_blocks(block, column_blocks(len(panel.y), len(cols)), workers)
     long = []
     for key in parts[0] if parts else ():
         frame = pd.concat([part[key] for part in parts], axis=1) if len(parts) > 1 else parts[0][key]

@@ -28,7 +28,7 @@ stays bounded for 100,000 cities × 200 indicators; the same input gives byte-id
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -222,16 +222,21 @@ def metadata(doc_rest: dict[str, Any], rows: dict[str, list[str]]) -> dict[bytes
     return out
 
 
-def write(path: Path, batches: Iterator[Any], doc_rest: dict[str, Any]) -> None:
+def write(path: Path, batches: Iterator[Any], doc_rest: dict[str, Any] | Callable[[], dict[str, Any]]) -> None:
     """Write the batches, the rows of ``trends`` and ``records`` (tables in ``doc_rest``) and the
-    metadata to ``path`` (the caller makes it atomic)."""
+    metadata to ``path`` (the caller makes it atomic). ``doc_rest`` may be a function giving it,
+    called once the batches are written (a large panel's trends are still being computed while
+    the scores are written: engine.pipeline.Deferred)."""
     pa, pq = _pyarrow()
     sch = schema()
-    tables = {k: doc_rest[k] for k in _ROW_KINDS if isinstance(doc_rest.get(k), pd.DataFrame)}
-    fields = {k: [str(c) for c in t.columns if c in _ROW_FIELDS] for k, t in tables.items()}
+    rest: dict[str, Any] = {}
+    fields: dict[str, list[str]] = {}
 
     def every() -> Iterator[Any]:
         yield from batches
+        rest.update(doc_rest() if callable(doc_rest) else doc_rest)
+        tables = {k: rest[k] for k in _ROW_KINDS if isinstance(rest.get(k), pd.DataFrame)}
+        fields.update({k: [str(c) for c in t.columns if c in _ROW_FIELDS] for k, t in tables.items()})
         for key, table in tables.items():
             yield from table_batches(key, table)
 
@@ -248,7 +253,7 @@ def write(path: Path, batches: Iterator[Any], doc_rest: dict[str, Any]) -> None:
             _NULLS.clear()
         if not wrote:
             w.write_table(sch.empty_table())
-        w.add_key_value_metadata(metadata(doc_rest, fields))
+        w.add_key_value_metadata(metadata(rest, fields))
 
 
 def _ahead(items: Iterator[Any], depth: int = 2) -> Iterator[Any]:
@@ -292,8 +297,9 @@ def _ahead(items: Iterator[Any], depth: int = 2) -> Iterator[Any]:
 
 def results_writer(results: Any) -> Any:
     """A ``write(tmp_path)`` function for :func:`citystd.io.atomic.write_atomic`."""
-    rest = {**results.header(), **results.footer(tables=True)}
-    return lambda p: write(p, (batch(b) for b in results_blocks(results)), rest)
+    head = results.header()
+    return lambda p: write(p, (batch(b) for b in results_blocks(results)),
+                           lambda: {**head, **results.footer(tables=True)})
 
 
 def doc_writer(doc: dict[str, Any]) -> Any:
