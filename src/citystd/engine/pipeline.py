@@ -671,9 +671,17 @@ def _ratings(spec: ScoringSpec, raw: pd.DataFrame, rate: RateParams) -> tuple[pd
 
 
 def _coverage(spec: ScoringSpec, raw: pd.DataFrame) -> pd.DataFrame:
-    valid = raw.notna()
-    return pd.DataFrame({n.id: (valid[list(n.leaves)].mean(axis=1) if n.leaves else np.nan) for n in spec.nodes},
-                        index=raw.index)
+    """Per node, the share of its leaves with a value: one product of the 0/1 matrix of values
+    present with the nodes' leaf counts (whole numbers, so exactly the means of the booleans)."""
+    valid = raw.notna().to_numpy(dtype=float)
+    at = {c: j for j, c in enumerate(raw.columns)}
+    member = np.zeros((len(at), len(spec.nodes)))
+    for k, n in enumerate(spec.nodes):
+        np.add.at(member[:, k], [at[leaf] for leaf in n.leaves], 1.0)
+    size = member.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = (valid @ member) / size
+    return pd.DataFrame(share, index=raw.index, columns=[n.id for n in spec.nodes], copy=False)
 
 
 def _trends(spec: ScoringSpec, raw: pd.DataFrame, workers: int | None = None) -> pd.DataFrame | None:
