@@ -22,24 +22,25 @@ from citystd.library.load import Library
 from citystd.library.models import unit_text
 
 
-def _floats(a: Any) -> list[float | None]:
+def floats_or_none(a: Any) -> list[float | None]:
+    """Numbers as Python floats, NaN as None (for JSON and the results document)."""
     arr = np.asarray(a, dtype="float64")
     out = arr.astype(object)
     out[np.isnan(arr)] = None
     return out.tolist()
 
 
-def _ints(s: pd.Series) -> list:
-    a = s.astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
-    return [None if math.isnan(v) else int(v) for v in a.tolist()]
-
-
-def _whole(a: np.ndarray) -> list[int | None]:
-    """Whole numbers given as floats (NaN for none) as Python ints and None."""
-    gap = np.isnan(a)
-    out = np.where(gap, 0, a).astype(np.int64).astype(object)
+def ints_or_none(a: Any) -> list[int | None]:
+    """Whole numbers given as floats (NaN for none) as Python ints, NaN as None."""
+    arr = np.asarray(a, dtype="float64")
+    gap = np.isnan(arr)
+    out = np.where(gap, 0, arr).astype(np.int64).astype(object)
     out[gap] = None
     return out.tolist()
+
+
+def _ints(s: pd.Series) -> list[int | None]:
+    return ints_or_none(s.astype("Float64").to_numpy(dtype="float64", na_value=np.nan))
 
 
 def _objs(a: Any) -> list:
@@ -60,7 +61,7 @@ class Results:
         unit_text = np.asarray(idx.get_level_values("unit"), dtype=object).astype(str).astype(object)
         units = unit_text.tolist()
         year_f = pd.array(idx.get_level_values("year"), dtype="Float64").to_numpy(dtype="float64", na_value=np.nan)
-        years = _whole(year_f)
+        years = ints_or_none(year_f)
         rank_f = scores.node_ranks[ROOT].astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
         # the document's row order: year (rows without one first), rank (unranked last), city (as text);
         # lexsort is stable, as the sort it replaces
@@ -102,7 +103,7 @@ class Results:
 
     def _columns(self) -> dict[str, dict[str, list]]:
         sc, nodes = self.scores, [*self.node_ids, ROOT]
-        conv_f, conv_i, conv_o = _floats, _ints, _objs
+        conv_f, conv_i, conv_o = floats_or_none, _ints, _objs
 
         def get(frame: pd.DataFrame, cols: list[str], conv: Any, floats: bool = False) -> dict[str, list]:
             if floats:
@@ -337,7 +338,7 @@ def trend_columns(frame: pd.DataFrame | None) -> dict[str, list[Any]]:
     """:func:`trend_table` as one list per field (None for missing)."""
     f = trend_table(frame)
     out: dict[str, list[Any]] = {"city": f["city"].tolist(), "indicator": f["indicator"].tolist()}
-    out.update({c: _floats(f[c].to_numpy(dtype="float64")) for c in ("cagr", "slope", "progress") if c in f})
+    out.update({c: floats_or_none(f[c].to_numpy(dtype="float64")) for c in ("cagr", "slope", "progress") if c in f})
     if "status" in f.columns:
         out["status"] = [None if pd.isna(v) else str(v) for v in f["status"]]
     return out

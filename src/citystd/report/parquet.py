@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from citystd.assessment.results import floats_or_none, ints_or_none
 from citystd.assessment.tidy import BLOCK_ROWS, COLUMNS, RATINGS, Block, doc_blocks, results_blocks
 from citystd.library.rules import RESERVED_NODE as OVERALL  # the overall score's id among the nodes
 
@@ -378,28 +379,13 @@ def _entries(t: pd.DataFrame, fields: list[str]) -> list[dict[str, Any]]:
     def conv(name: str) -> list[Any]:
         col = t["id" if name == "indicator" else name]
         if name == "year":
-            return _whole(col.astype("Float64").to_numpy(dtype="float64", na_value=np.nan))
+            return ints_or_none(col.astype("Float64").to_numpy(dtype="float64", na_value=np.nan))
         if name in ("cagr", "slope", "progress", "before", "after"):
-            return _nums(col.to_numpy(dtype="float64", na_value=np.nan))
+            return floats_or_none(col.to_numpy(dtype="float64", na_value=np.nan))
         return _texts(col)
 
     cols = [conv(f) for f in fields]
     return [dict(zip(fields, row, strict=True)) for row in zip(*cols, strict=True)]
-
-
-def _nums(a: np.ndarray) -> list[float | None]:
-    """Floats as Python floats, NaN as None."""
-    out = a.astype(object)
-    out[np.isnan(a)] = None
-    return out.tolist()
-
-
-def _whole(a: np.ndarray) -> list[int | None]:
-    """Whole numbers (as floats, NaN for none) as Python ints, NaN as None."""
-    gap = np.isnan(a)
-    out = np.where(gap, 0, a).astype(np.int64).astype(object)
-    out[gap] = None
-    return out.tolist()
 
 
 def _texts(col: pd.Series) -> list[str | None]:
@@ -447,7 +433,7 @@ def _rows_dense(t: pd.DataFrame) -> list[dict[str, Any]] | None:
     codes = [None if pd.isna(c) else str(c) for c in t["code"].to_numpy(dtype=object)[first]]
     years = [None if np.isnan(y) else int(y) for y in year[first]]
 
-    nums, whole = _nums, _whole
+    nums, whole = floats_or_none, ints_or_none
     kinds_ids = [(str(kind.cat.categories[i // n_ids]), str(ident.cat.categories[i % n_ids])) for i in items]
     overall = next((i for i, (k, n) in enumerate(kinds_ids) if k == "node" and n == OVERALL), None)
     node_cols = [(n, nums(score[i]), whole(rank[i]), rating[i].tolist(), nums(coverage[i]))
