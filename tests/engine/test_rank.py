@@ -59,3 +59,16 @@ def test_equals_pandas_min_rank_within_each_year(rows: list) -> None:
     expected = data.reset_index(drop=True).groupby(key).rank(method="min", ascending=False)
     for col in data.columns:
         assert got[col].astype("Float64").tolist() == pd.array(expected[col], dtype="Float64").tolist()
+
+
+def test_large_cross_section_with_ties_and_infinities_equals_pandas() -> None:
+    """Thousands of units (numpy's vectorised sort, not its small-array path), many ties, ±inf and NA."""
+    rng = np.random.default_rng(5)
+    pool = np.array([0.0, -0.0, 1.5, 2.0, 50.0, np.inf, -np.inf, np.nan])
+    values = np.column_stack([rng.choice(pool, 5000), rng.normal(size=5000).round(1), rng.random(5000)])
+    values[rng.random(values.shape) < 0.1] = np.nan
+    data = cross_section({"a": values[:, 0], "b": values[:, 1], "c": values[:, 2]})
+    got = rank(data)
+    expected = data.rank(method="min", ascending=False)
+    for col in data.columns:
+        assert got[col].astype("Float64").tolist() == pd.array(expected[col], dtype="Float64").tolist()
