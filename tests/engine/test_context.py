@@ -187,3 +187,20 @@ def test_the_audit_leaves_context_indicators_out_of_coherence(library: Path, tmp
     assert nodes["scored"]["children"] == ["rate_a", "rate_b"] and "profile" not in nodes
     effects = {m["indicator"]: m for m in doc["coherence"]["main_effects"]}
     assert effects["facilities"]["effective_weight"] == 0 and effects["facilities"]["eta2"] is None
+
+
+def test_coverage_counted_a_few_rows_at_a_time_is_the_share_of_leaves(library: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    import citystd.engine.pipeline as pipeline
+
+    monkeypatch.setattr(pipeline, "COVERAGE_ROWS", 3)  # 7 city-years: blocks of 3, 3 and 1
+    lib, _ = validate([library])
+    rng = np.random.default_rng(3)
+    idx = pd.MultiIndex.from_tuples([(f"c{i}", 2024) for i in range(7)], names=["unit", "year"])
+    values = pd.DataFrame(rng.uniform(1, 90, (7, 4)), index=idx, columns=["rate_a", "rate_b", "facilities", "residents"])
+    values = values.mask(rng.random(values.shape) < 0.4)
+    out = run(build_spec(lib, lib.frameworks["fw"]), values)
+    expected = values[["rate_a", "rate_b"]].notna().mean(axis=1)  # context leaves are not counted
+    assert out.coverage["scored"].tolist() == expected.tolist()
+    assert out.coverage["profile"].isna().all()  # a node of context leaves only has no leaf to cover
+    assert out.indicator_colours.isna().all().all()  # no thresholds: no ratings
