@@ -1,12 +1,21 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pandas as pd
 from engine_testing import TOL, cross_section, vec
 
-from citystd.engine.stats import kurt, make_records, parse_direction, sections, skew, skew_kurt
+from citystd.engine.stats import (
+    kurt,
+    make_records,
+    parse_direction,
+    sections,
+    skew,
+    skew_kurt,
+    skew_kurt_arrays,
+)
 
 
 def test_skew_kurt_match_coinr(oracle: dict) -> None:
@@ -74,3 +83,21 @@ def test_make_records_row_then_column_order() -> None:
     assert list(rec.columns) == ["unit", "year", "indicator", "stage", "action", "before", "after"]
     assert rec[["unit", "indicator"]].values.tolist() == [["a", "y"], ["b", "x"], ["b", "y"]]
     assert rec["year"].tolist() == [2020, 2021, 2021]
+
+
+def test_huge_values_give_the_skew_and_kurtosis_of_the_values_scaled() -> None:
+    """Skewness and kurtosis are scale-free: values near the float limit (d⁴ overflows) give the
+    same numbers (to rounding) as the values at their own scale, with no overflow warning; an
+    infinity still gives NA."""
+    rng = np.random.default_rng(0)
+    x = rng.lognormal(0, 1, (50, 3))
+    x[3, 1] = np.nan
+    small = skew_kurt_arrays(x)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        huge = skew_kurt_arrays(x * 2.0**1000)
+        with_inf = skew_kurt_arrays(np.where(np.arange(50)[:, None] == 0, [1.0, 1.0, np.inf], x * 1e300))
+    np.testing.assert_allclose(huge[0], small[0], rtol=1e-13)
+    np.testing.assert_allclose(huge[1], small[1], rtol=1e-13)
+    assert np.isnan(with_inf[0][2]) and np.isnan(with_inf[1][2])
+    assert np.isfinite(with_inf[0][:2]).all()

@@ -189,12 +189,13 @@ def on_track(
     else:
         xb = p.at_year(base_year)
         yb = np.where(np.isnan(xb), np.nan, float(base_year))
-    with np.errstate(invalid="ignore", divide="ignore"):
+    # values near the float limit overflow to ±inf, which orders them as they are (a test feeds 1e308)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         achieved_rate = (xn - xb) / (yn - yb)
         gap = t - xn
         needed = gap / (ty - yn)
         q = achieved_rate / needed
-        toward = achieved_rate * gap  # > 0: moving toward the target
+        toward = np.sign(achieved_rate) * np.sign(gap)  # > 0: moving toward the target
     tol = 1e-12 * np.maximum(1.0, np.abs(t))
     done = np.where(is_target, np.abs(xn - t) <= tol, sign * (xn - t) >= 0)
     late = ty <= yn
