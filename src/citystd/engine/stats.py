@@ -49,15 +49,13 @@ def skew_kurt_arrays(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]
         ku = ((n + 1.0) * (r - 3.0) + 6.0) * (n - 1.0) / ((n - 2.0) * (n - 3.0))
     sk = np.where(n >= 3, sk, np.nan)
     ku = np.where(n >= 4, ku, np.nan)
-    redo = ~np.isfinite(s4) & (n >= 3)
-    if redo.any():  # |x| beyond ~1e77: d⁴ overflowed. Both are scale-free: again with x scaled to [-1, 1]
+    overflowed = ~np.isfinite(s4) & (n >= 3)
+    if overflowed.any():  # |x| beyond ~1e77: d⁴ overflowed. Both are scale-free: again with x scaled to [-1, 1]
+        redo = overflowed & np.isfinite(x).all(axis=0, where=valid)  # a column with an infinity stays NA
         part = x[:, redo]
-        redo[redo] = np.isfinite(part).all(axis=0, where=valid[:, redo])  # an infinity stays one
-        part = x[:, redo]
-        if part.size:
-            top = np.max(np.abs(part), axis=0, where=valid[:, redo], initial=0.0)
-            exp = np.frexp(top)[1]  # a power of two: scaling is exact
-            sk[redo], ku[redo], _ = skew_kurt_arrays(np.ldexp(part, -exp))
+        top = np.max(np.abs(part), axis=0, where=valid[:, redo], initial=0.0)
+        exp = np.frexp(top)[1]  # a power of two: scaling is exact
+        sk[redo], ku[redo], _ = skew_kurt_arrays(np.ldexp(part, -exp))
     return sk, ku, n
 
 
